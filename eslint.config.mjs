@@ -1,0 +1,101 @@
+// Lint: typed rules for promises and exhaustive switches, Prettier for format, and Nx module
+// boundaries so that the folders keep telling the architecture (STYLE.md, "Boundaries").
+import js from '@eslint/js';
+import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier';
+import tseslint from 'typescript-eslint';
+
+const services = ['gateway', 'referral-intake', 'consent', 'matching', 'vcso-capacity', 'commissioning-metrics'];
+const io = ['typeorm', 'pg', 'kafkajs', 'ioredis', 'bullmq', 'fs', 'node:fs', 'http', 'node:http', 'net', 'node:net'];
+
+export default tseslint.config(
+  {
+    ignores: ['node_modules/**', 'dist/**', '.cache/**', '.nx/**', 'coverage/**', 'test-artifacts/**', '**/*.js', '**/*.mjs'],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  { plugins: { '@nx': nx } },
+  {
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-non-null-assertion': 'off',
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'kafkajs', message: 'kafkajs stays inside libs/messaging: use @sp/messaging.' }] },
+      ],
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          allow: [],
+          depConstraints: [
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            // A service imports shared libs and itself, never another service.
+            ...services.map((s) => ({ sourceTag: `scope:${s}`, onlyDependOnLibsWithTags: ['scope:shared', `scope:${s}`] })),
+            {
+              sourceTag: 'type:service',
+              onlyDependOnLibsWithTags: [
+                'type:platform',
+                'type:messaging',
+                'type:persistence',
+                'type:auth',
+                'type:contracts',
+                'type:domain',
+                'type:testing',
+              ],
+            },
+            {
+              sourceTag: 'type:platform',
+              onlyDependOnLibsWithTags: ['type:messaging', 'type:persistence', 'type:auth', 'type:contracts', 'type:domain'],
+            },
+            { sourceTag: 'type:messaging', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'] },
+            { sourceTag: 'type:persistence', onlyDependOnLibsWithTags: ['type:domain'] },
+            { sourceTag: 'type:auth', onlyDependOnLibsWithTags: ['type:domain'] },
+            {
+              sourceTag: 'type:contracts',
+              onlyDependOnLibsWithTags: ['type:domain'],
+              bannedExternalImports: ['@nestjs/*', ...io],
+            },
+            {
+              sourceTag: 'type:domain',
+              onlyDependOnLibsWithTags: [],
+              bannedExternalImports: ['@nestjs/*', 'class-validator', 'class-transformer', ...io],
+            },
+            {
+              sourceTag: 'type:infra',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:persistence', 'type:domain'],
+            },
+            {
+              sourceTag: 'type:testing',
+              onlyDependOnLibsWithTags: [
+                'type:infra',
+                'type:platform',
+                'type:messaging',
+                'type:persistence',
+                'type:auth',
+                'type:contracts',
+                'type:domain',
+              ],
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The messaging layer owns kafkajs; the stack script runs the broker itself.
+    files: ['libs/messaging/**/*.ts', 'infra/**/*.ts'],
+    rules: { 'no-restricted-imports': 'off' },
+  },
+  {
+    // The AsyncAPI generator is the one place in contracts allowed to write a file.
+    files: ['libs/contracts/src/generate-asyncapi.ts', 'libs/contracts/src/**/*.spec.ts'],
+    rules: { '@nx/enforce-module-boundaries': 'off' },
+  },
+  prettier,
+);

@@ -1,0 +1,14 @@
+export * from './roles';
+export * from './claims';
+export * from './auth-config';
+export * from './auth.constants';
+export { DEV_KEY_ALG, DEV_KEY_FILE, type DevSigningKey, loadDevKey, readOrCreateDevKey } from './dev-keys';
+export * from './dev-token';
+export * from './jwt-verifier';
+export * from './jwt-auth.guard';
+export * from './public.decorator';
+export * from './roles.decorator';
+export * from './current-user.decorator';
+export * from './scope';
+export * from './auth.module';
+export { findRepoRoot } from './repo-root';

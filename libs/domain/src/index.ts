@@ -1,0 +1,7 @@
+export * from './domain-error';
+export * from './nhs-number';
+export * from './ods-code';
+export * from './postcode';
+export * from './need-code';
+export * from './age-band';
+export * from './person-key';

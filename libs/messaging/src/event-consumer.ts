@@ -1,0 +1,231 @@
+import { Logger } from '@nestjs/common';
+import { EnvelopeError, fromKafkaMessage, type CloudEvent } from '@sp/contracts';
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage, Partitioners, Producer } from 'kafkajs';
+import type { DataSource, EntityManager } from 'typeorm';
+import { deadLetterMessage } from './dead-letter';
+import { contractsRegistry, EventRegistry } from './event-registry';
+import { messagingMetrics } from './metrics';
+import { describe } from './outbox-relay';
+import { backoffMs, isTransientError, PermanentError, sleep } from './transient-error';
+
+export type EventHandler = (event: CloudEvent, manager: EntityManager) => Promise<void>;
+
+export interface EventConsumerOptions {
+  /** Consumer group id, and the inbox's consumer name. */
+  name: string;
+  kafka: Kafka;
+  dataSource: DataSource;
+  topics: string[];
+  /** Handler per event type; types without one are acknowledged and skipped. */
+  handlers: Map<string, EventHandler> | Record<string, EventHandler>;
+  registry?: EventRegistry;
+  fromBeginning?: boolean;
+  /** Attempts for a handler error that is not transient before the message is dead-lettered. */
+  maxAttempts?: number;
+  /** Attempts for a transient error (database or broker away) before the batch is handed back to Kafka. */
+  maxTransientAttempts?: number;
+  sessionTimeoutMs?: number;
+}
+
+type ConsumerState = 'stopped' | 'starting' | 'running' | 'restarting';
+
+/**
+ * Consumes topics in batches. For each message: validate the envelope and payload, then in ONE
+ * database transaction claim `(consumer, ce_id)` in the inbox and run the handler; only after that
+ * transaction commits is the offset resolved and committed. So a crash anywhere replays the message
+ * and the inbox absorbs it. A message that can never be handled goes to `<topic>.dlq` with the
+ * reason and the partition moves on. A consumer that crashes is rebuilt; it is never alive and idle.
+ */
+export class EventConsumer {
+  private readonly log: Logger;
+  private readonly handlers: Map<string, EventHandler>;
+  private readonly registry: EventRegistry;
+  private consumer?: Consumer;
+  private dlqProducer?: Producer;
+  private state: ConsumerState = 'stopped';
+  private restarting?: Promise<void>;
+  private restartAttempts = 0;
+
+  constructor(private readonly opts: EventConsumerOptions) {
+    this.log = new Logger(`consumer:${opts.name}`);
+    this.handlers = opts.handlers instanceof Map ? opts.handlers : new Map(Object.entries(opts.handlers));
+    this.registry = opts.registry ?? contractsRegistry;
+  }
+
+  get status(): ConsumerState {
+    return this.state;
+  }
+
+  async start(): Promise<void> {
+    this.state = 'starting';
+    await this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.state = 'stopped';
+    await this.restarting?.catch(() => undefined);
+    await this.consumer?.disconnect().catch(() => undefined);
+    this.consumer = undefined;
+    await this.dlqProducer?.disconnect().catch(() => undefined);
+    this.dlqProducer = undefined;
+  }
+
+  private async connect(): Promise<void> {
+    const consumer = this.opts.kafka.consumer({
+      groupId: this.opts.name,
+      sessionTimeout: this.opts.sessionTimeoutMs ?? Number(process.env.KAFKA_SESSION_TIMEOUT_MS ?? 10000),
+      heartbeatInterval: 1000,
+      allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 300, maxRetryTime: 10000, retries: 10, restartOnFailure: async () => true },
+    });
+    // kafkajs restarts itself after retriable failures; when it gives up (restart=false) we rebuild it.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.log.warn(`consumer crashed (${describe(payload.error)}), kafkajs restart=${payload.restart}`);
+      if (!payload.restart) this.scheduleRestart();
+    });
+    consumer.on(consumer.events.GROUP_JOIN, () => {
+      this.state = 'running';
+      this.restartAttempts = 0;
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    for (const topic of this.opts.topics) {
+      await consumer.subscribe({ topic, fromBeginning: this.opts.fromBeginning ?? true });
+    }
+    await consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 1000,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: (payload) => this.handleBatch(payload),
+    });
+  }
+
+  private scheduleRestart(): void {
+    if (this.state === 'stopped' || this.restarting) return;
+    this.state = 'restarting';
+    messagingMetrics.consumerRestarts.inc({ consumer: this.opts.name });
+    this.restarting = (async () => {
+      while (this.state === 'restarting') {
+        await sleep(backoffMs(this.restartAttempts++, 500, 15000));
+        try {
+          await this.consumer?.disconnect().catch(() => undefined);
+          await this.connect();
+          this.log.log('consumer rebuilt after crash');
+          return;
+        } catch (err) {
+          this.log.warn(`consumer rebuild failed (${describe(err)})`);
+        }
+      }
+    })().finally(() => {
+      this.restarting = undefined;
+    });
+  }
+
+  private async handleBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) return;
+      await this.handleMessage(batch.topic, batch.partition, message, heartbeat);
+      resolveOffset(message.offset);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+    }
+  }
+
+  /** Resolves when the message is handled, skipped as a duplicate or dead-lettered; throws to hand the batch back. */
+  private async handleMessage(
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    const where = { topic, partition, offset: message.offset };
+    let event: CloudEvent;
+    try {
+      event = fromKafkaMessage(message);
+    } catch (err) {
+      const reason = err instanceof EnvelopeError ? `invalid envelope: ${err.reason}` : `invalid envelope: ${describe(err)}`;
+      return this.deadLetter(message, where, reason, null);
+    }
+    const handler = this.handlers.get(event.type);
+    if (!handler) {
+      messagingMetrics.consumed.inc({ consumer: this.opts.name, topic, result: 'ignored' });
+      return;
+    }
+    const problems = this.registry.validate(event.type, event.data);
+    if (problems.length) return this.deadLetter(message, where, `invalid ${event.type}: ${problems.join('; ')}`, event);
+
+    let attempts = 0;
+    let transientAttempts = 0;
+    for (;;) {
+      try {
+        const result = await this.opts.dataSource.transaction(async (manager) => {
+          const claimed: unknown[] = await manager.query(
+            `INSERT INTO inbox (consumer, ce_id, type, topic, partition, "offset", status)
+             VALUES ($1, $2, $3, $4, $5, $6, 'processed') ON CONFLICT DO NOTHING RETURNING ce_id`,
+            [this.opts.name, event.id, event.type, topic, partition, message.offset],
+          );
+          if (claimed.length === 0) return 'duplicate' as const;
+          await handler(event, manager);
+          return 'processed' as const;
+        });
+        messagingMetrics.consumed.inc({ consumer: this.opts.name, topic, result });
+        return;
+      } catch (err) {
+        if (err instanceof PermanentError) return this.deadLetter(message, where, `rejected: ${err.message}`, event);
+        if (isTransientError(err)) {
+          if (++transientAttempts >= (this.opts.maxTransientAttempts ?? 8)) {
+            // The database (or broker) is away: do not dead-letter, hand the batch back to kafkajs,
+            // which retries and restarts from the last committed offset.
+            this.log.warn(`giving the batch back after ${transientAttempts} transient failures (${describe(err)})`);
+            throw err;
+          }
+          await sleep(backoffMs(transientAttempts, 200, 5000));
+          await heartbeat().catch(() => undefined);
+          continue;
+        }
+        if (++attempts >= (this.opts.maxAttempts ?? 3)) {
+          return this.deadLetter(message, where, `handler failed ${attempts} times: ${describe(err)}`, event);
+        }
+        await sleep(backoffMs(attempts, 50, 1000));
+      }
+    }
+  }
+
+  private async deadLetter(
+    message: KafkaMessage,
+    where: { topic: string; partition: number; offset: string },
+    reason: string,
+    event: CloudEvent | null,
+  ): Promise<void> {
+    if (event) {
+      const seen: unknown[] = await this.opts.dataSource.query(
+        `SELECT 1 FROM inbox WHERE consumer = $1 AND ce_id = $2`,
+        [this.opts.name, event.id],
+      );
+      if (seen.length) return; // already handled or dead-lettered: a redelivery
+    }
+    this.log.warn(`dead-lettering ${where.topic}[${where.partition}]@${where.offset}: ${reason}`);
+    if (!this.dlqProducer) {
+      const p = this.opts.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await p.connect();
+      this.dlqProducer = p;
+    }
+    const dl = deadLetterMessage(message, { consumer: this.opts.name, ...where, reason });
+    await this.dlqProducer.send({ topic: dl.topic, messages: [dl.message], acks: -1 });
+    if (event) {
+      // Recorded so a redelivery of the same event is not dead-lettered twice.
+      await this.opts.dataSource.query(
+        `INSERT INTO inbox (consumer, ce_id, type, topic, partition, "offset", status, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, 'dead-lettered', $7) ON CONFLICT DO NOTHING`,
+        [this.opts.name, event.id, event.type, where.topic, where.partition, where.offset, reason.slice(0, 1000)],
+      );
+    }
+    messagingMetrics.consumed.inc({ consumer: this.opts.name, topic: where.topic, result: 'dead-lettered' });
+  }
+}

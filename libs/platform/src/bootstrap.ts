@@ -1,0 +1,65 @@
+import 'reflect-metadata';
+import { INestApplication, Logger, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { KafkaInboxTransport } from '@sp/messaging';
+import { migrateDatabase, serviceDatabaseUrl } from '@sp/persistence';
+import { serviceDescriptor, servicePort } from './service-config';
+import { createValidationPipe } from './validation';
+
+export interface BootstrapOptions {
+  service: string;
+  module: Type<unknown>;
+  title: string;
+  description?: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations?: Function[];
+  port?: number;
+  /** Extra setup before listen (the gateway mounts its proxy here). */
+  configure?: (app: NestExpressApplication) => void | Promise<void>;
+}
+
+export const API_PREFIX = 'api/v1';
+
+/**
+ * Boots one service: migrates its database (under an advisory lock, so instances may start
+ * together), then serves /api/v1 with validation and JWT auth, /health, /metrics and /docs, and
+ * consumes its events through the inbox transport.
+ */
+export async function bootstrapService(opts: BootstrapOptions): Promise<INestApplication> {
+  const log = new Logger(opts.service);
+  const descriptor = serviceDescriptor(opts.service);
+  if (descriptor.database) {
+    await migrateDatabase(serviceDatabaseUrl(opts.service, descriptor.database), opts.migrations ?? []);
+  }
+  const app = await NestFactory.create<NestExpressApplication>(opts.module, {
+    bufferLogs: false,
+    bodyParser: false,
+  });
+  app.useBodyParser('json', { limit: '1mb', type: ['application/json', 'application/*+json'] });
+  app.useBodyParser('urlencoded', { limit: '1mb', extended: false });
+  app.disable('x-powered-by');
+  app.setGlobalPrefix(API_PREFIX, { exclude: ['health', 'health/live', 'metrics'] });
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+
+  const docs = new DocumentBuilder()
+    .setTitle(opts.title)
+    .setDescription(opts.description ?? '')
+    .setVersion('1')
+    .addBearerAuth()
+    .build();
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docs), { jsonDocumentUrl: 'docs/json' });
+
+  if (opts.configure) await opts.configure(app);
+
+  if (descriptor.database) {
+    app.connectMicroservice({ strategy: app.get(KafkaInboxTransport) }, { inheritAppConfig: true });
+    await app.startAllMicroservices();
+  }
+  const port = opts.port ?? servicePort(opts.service);
+  await app.listen(port, '0.0.0.0');
+  log.log(`listening on http://localhost:${port} (docs at /docs, health at /health)`);
+  return app;
+}

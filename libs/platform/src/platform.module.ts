@@ -1,0 +1,61 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { MessagingModule } from '@sp/messaging';
+import { serviceDatabaseUrl, serviceDataSourceOptions } from '@sp/persistence';
+import { AuthModule } from '@sp/auth';
+import type { EntitySchema, MixedList } from 'typeorm';
+import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
+import { ProblemDetailsFilter } from './problem-details.filter';
+import { RedisConnection } from './redis.provider';
+import { serviceDescriptor } from './service-config';
+
+export interface PlatformOptions {
+  /** As named in infra/services.json. */
+  service: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities?: MixedList<Function | string | EntitySchema>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations?: Function[];
+}
+
+/**
+ * Everything a service has in common: its own database (TypeORM, snake_case, outbox and inbox
+ * tables), Kafka messaging, Redis, JWT auth on /api, problem+json errors, /health and /metrics.
+ */
+@Module({})
+export class PlatformModule {
+  static forService(opts: PlatformOptions): DynamicModule {
+    const descriptor = serviceDescriptor(opts.service);
+    const imports: DynamicModule['imports'] = [TerminusModule, AuthModule.forRoot()];
+    if (descriptor.database) {
+      const url = serviceDatabaseUrl(opts.service, descriptor.database);
+      imports.push(
+        TypeOrmModule.forRoot({
+          ...serviceDataSourceOptions({
+            url,
+            entities: opts.entities,
+            migrations: opts.migrations,
+            applicationName: opts.service,
+          }),
+          // Keep booting when the database is briefly away; /health says so meanwhile.
+          retryAttempts: 30,
+          retryDelay: 1000,
+        }),
+      );
+      imports.push(MessagingModule.forRoot({ service: opts.service }));
+    } else {
+      imports.push(MessagingModule.forRoot({ service: opts.service, database: false }));
+    }
+    return {
+      module: PlatformModule,
+      global: true,
+      imports,
+      controllers: [HealthController, MetricsController],
+      providers: [RedisConnection, { provide: APP_FILTER, useClass: ProblemDetailsFilter }],
+      exports: [RedisConnection],
+    };
+  }
+}

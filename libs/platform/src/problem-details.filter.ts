@@ -1,0 +1,86 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Response } from 'express';
+
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** A 400 naming each bad field; rendered as application/problem+json by ProblemDetailsFilter. */
+export class ValidationProblem extends HttpException {
+  constructor(readonly problems: FieldProblem[]) {
+    super({ message: 'Validation failed', problems }, HttpStatus.BAD_REQUEST);
+  }
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/**
+ * Every error leaves as RFC 9457 problem+json. Unexpected errors are logged by name and message
+ * only (never the request body, which may hold personal data) and answered with a bare 500.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly log = new Logger('http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const ctx = host.switchToHttp();
+    const res = ctx.getResponse<Response>();
+    const req = ctx.getRequest<{ method: string; path: string }>();
+    let status = HttpStatus.INTERNAL_SERVER_ERROR;
+    let detail: string | undefined;
+    let errors: FieldProblem[] | undefined;
+    const bodyParserError = exception as { type?: string; status?: number };
+
+    if (exception instanceof ValidationProblem) {
+      status = 400;
+      errors = exception.problems;
+      detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+    } else if (exception instanceof HttpException) {
+      status = exception.getStatus();
+      const body = exception.getResponse();
+      detail = typeof body === 'string' ? body : extractMessage(body);
+    } else if (bodyParserError?.type === 'entity.too.large') {
+      status = 413;
+      detail = 'request body is larger than the 1 MB limit';
+    } else if (bodyParserError?.type === 'entity.parse.failed') {
+      status = 400;
+      detail = 'request body is not valid JSON';
+      errors = [{ field: 'body', message: 'not valid JSON' }];
+    } else {
+      const e = exception as Error;
+      this.log.error(`${req.method} ${req.path} failed: ${e?.name ?? 'Error'}: ${e?.message ?? String(exception)}`);
+    }
+    if (res.headersSent) return;
+    res
+      .status(status)
+      .type('application/problem+json')
+      .json({
+        type: 'about:blank',
+        title: TITLES[status] ?? 'Error',
+        status,
+        ...(detail ? { detail } : {}),
+        instance: req.path,
+        ...(errors ? { errors } : {}),
+      });
+  }
+}
+
+function extractMessage(body: object): string | undefined {
+  const m = (body as { message?: unknown }).message;
+  if (Array.isArray(m)) return m.join('; ');
+  return typeof m === 'string' ? m : undefined;
+}

@@ -1,0 +1,95 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+
+export interface SupervisedProcess {
+  name: string;
+  /** Script run with `node -r @swc-node/register`. */
+  entry: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+interface Slot {
+  spec: SupervisedProcess;
+  child?: ChildProcess;
+  restarts: number;
+  startedAt: number;
+  timer?: NodeJS.Timeout;
+}
+
+const ROOT = path.resolve(__dirname, '..');
+const COLOURS = [36, 33, 35, 32, 34, 31, 96];
+
+/**
+ * Runs each service as a child process and restarts one that dies (1 s, 2 s, 4 s ... up to 30 s,
+ * reset after a minute of uptime). `stop()` sends SIGTERM, waits for clean shutdowns, then SIGKILLs.
+ */
+export class Supervisor {
+  private readonly slots: Slot[];
+  private stopping = false;
+
+  constructor(
+    specs: SupervisedProcess[],
+    private readonly out: NodeJS.WritableStream = process.stdout,
+  ) {
+    this.slots = specs.map((spec) => ({ spec, restarts: 0, startedAt: 0 }));
+  }
+
+  start(): void {
+    for (const slot of this.slots) this.launch(slot);
+  }
+
+  pids(): Record<string, number | undefined> {
+    return Object.fromEntries(this.slots.map((s) => [s.spec.name, s.child?.pid]));
+  }
+
+  private launch(slot: Slot): void {
+    const { spec } = slot;
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', spec.entry], {
+      cwd: ROOT,
+      env: { ...process.env, ...spec.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    slot.child = child;
+    slot.startedAt = Date.now();
+    const colour = COLOURS[this.slots.indexOf(slot) % COLOURS.length];
+    const prefix = `\x1b[${colour}m${spec.name.padEnd(22)}\x1b[0m| `;
+    const pipe = (stream: NodeJS.ReadableStream | null) => {
+      let buffered = '';
+      stream?.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString();
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        for (const line of lines) this.out.write(prefix + line + '\n');
+      });
+    };
+    pipe(child.stdout);
+    pipe(child.stderr);
+    child.on('exit', (code, signal) => {
+      if (slot.child !== child) return;
+      slot.child = undefined;
+      if (this.stopping) return;
+      if (Date.now() - slot.startedAt > 60_000) slot.restarts = 0;
+      const delay = Math.min(30_000, 1000 * 2 ** slot.restarts++);
+      this.out.write(`${prefix}exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000} s\n`);
+      slot.timer = setTimeout(() => this.launch(slot), delay);
+    });
+  }
+
+  async stop(graceMs = 10_000): Promise<void> {
+    this.stopping = true;
+    const exits = this.slots.map((slot) => {
+      clearTimeout(slot.timer);
+      const child = slot.child;
+      if (!child || child.exitCode !== null) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.kill('SIGTERM');
+      });
+    });
+    await Promise.all(exits);
+  }
+}

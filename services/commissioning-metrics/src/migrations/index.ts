@@ -1,0 +1,3 @@
+/** This service's own migrations, oldest first (the outbox and inbox tables come from @sp/persistence). */
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+export const MIGRATIONS: Function[] = [];

@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { PlatformModule } from '@sp/platform';
+import { MIGRATIONS } from './migrations';
+
+@Module({
+  imports: [PlatformModule.forService({ service: 'matching', entities: [], migrations: MIGRATIONS })],
+})
+export class AppModule {}

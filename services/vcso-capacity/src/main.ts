@@ -1,0 +1,13 @@
+import { bootstrapService } from '@sp/platform';
+import { AppModule } from './app.module';
+import { MIGRATIONS } from './migrations';
+
+void bootstrapService({
+  service: 'vcso-capacity',
+  module: AppModule,
+  title: 'Vcso Capacity service',
+  migrations: MIGRATIONS,
+}).catch((err: unknown) => {
+  console.error('vcso-capacity failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});
