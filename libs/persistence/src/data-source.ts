@@ -36,7 +36,9 @@ export function serviceDataSourceOptions(opts: ServiceDataSourceOptions): DataSo
     migrationsTransactionMode: 'each',
     namingStrategy: new SnakeNamingStrategy(),
     synchronize: false,
-    logging: ['error'],
+    // TypeORM's error logging prints failing queries with their parameters: personal data. Errors are
+    // reported by the callers instead, by name and message.
+    logging: false,
     poolSize: opts.poolSize ?? Number(process.env.DB_POOL_SIZE ?? 10),
     applicationName: opts.applicationName,
     extra: {

@@ -1,0 +1,155 @@
+import { TempPostgres } from '@sp/infra';
+import { createTestDatabase, uniqueName, waitFor } from '@sp/testing';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { toKafkaMessage } from '@sp/contracts';
+import { Admin, Kafka, Producer } from 'kafkajs';
+import { DataSource, EntityManager } from 'typeorm';
+import { EventConsumer } from './event-consumer';
+import { kafkaBrokers } from './kafka-client';
+import { PermanentError } from './transient-error';
+import { collect, createTopics, header, openTestDataSource, TEST_EVENT, testKafka, testRegistry } from '../test/messaging-fixtures';
+
+const event = (key: string, seq: number, id: string = randomUUID()) =>
+  toKafkaMessage({
+    id,
+    type: TEST_EVENT,
+    source: 'consumer-test',
+    specversion: '1.0',
+    time: new Date().toISOString(),
+    subject: key,
+    datacontenttype: 'application/json',
+    data: { key, seq },
+  });
+
+const recordEffect = async (ev: { id: string; data: unknown }, m: EntityManager) => {
+  const d = ev.data as { key: string; seq: number };
+  await m.query(`INSERT INTO effects (ce_id, key, seq) VALUES ($1, $2, $3)`, [ev.id, d.key, d.seq]);
+};
+
+describe('EventConsumer: inbox, retries and dead letters (real Kafka and Postgres)', () => {
+  let kafka: Kafka;
+  let admin: Admin;
+  let producer: Producer;
+  const cleanups: (() => Promise<unknown>)[] = [];
+
+  beforeAll(async () => {
+    kafka = testKafka(kafkaBrokers());
+    admin = kafka.admin();
+    await admin.connect();
+    producer = kafka.producer();
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    await producer.disconnect();
+    await admin.disconnect();
+  });
+
+  async function setup(label: string, handler = recordEffect, url?: string) {
+    const topic = uniqueName(`test.${label}`).replace(/_/g, '-');
+    await createTopics(admin, [topic, `${topic}.dlq`], 2);
+    let ds: DataSource;
+    if (url) {
+      ds = await openTestDataSource(url);
+    } else {
+      const db = await createTestDatabase(uniqueName(`sp_test_${label.replace(/-/g, '_')}`));
+      ds = await openTestDataSource(db.url);
+      cleanups.push(() => db.drop());
+    }
+    cleanups.push(() => ds.destroy());
+    cleanups.push(() => admin.deleteTopics({ topics: [topic, `${topic}.dlq`] }));
+    const consumer = new EventConsumer({
+      name: `it-${label}`,
+      kafka,
+      dataSource: ds,
+      topics: [topic],
+      handlers: { [TEST_EVENT]: handler },
+      registry: testRegistry(topic),
+      sessionTimeoutMs: 6000,
+    });
+    cleanups.push(() => consumer.stop());
+    await consumer.start();
+    const effects = async () => (await ds.query(`SELECT ce_id, key, seq FROM effects ORDER BY n`)) as { ce_id: string; key: string; seq: number }[];
+    return { topic, ds, consumer, effects };
+  }
+
+  it('handles each event once in effect when the same event is delivered twice', async () => {
+    const { topic, ds, effects } = await setup('dup');
+    const id = randomUUID();
+    await producer.send({ topic, messages: [event('k1', 1, id)] });
+    await producer.send({ topic, messages: [event('k1', 1, id), event('k1', 2)] });
+    await waitFor(async () => (await effects()).some((e) => e.seq === 2), { message: 'second event handled' });
+    const rows = await effects();
+    expect(rows.map((r) => r.seq)).toEqual([1, 2]);
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM inbox WHERE ce_id = $1`, [id]);
+    expect(n).toBe(1);
+  });
+
+  it('sends poison messages to <topic>.dlq with the reason and keeps the partition flowing', async () => {
+    const { topic, effects } = await setup('poison');
+    const dlq = await collect(kafka, `${topic}.dlq`);
+    cleanups.push(() => dlq.stop());
+    const good = event('p', 1);
+    const noHeaders = { key: 'p', value: '{"key":"p","seq":2}', headers: {} };
+    const notJson = { ...event('p', 3), value: '{not json' };
+    const badData = event('p', 4);
+    badData.value = JSON.stringify({ key: 'p', seq: 'four' });
+    const after = event('p', 5);
+    await producer.send({ topic, messages: [good, noHeaders, notJson, badData, after] });
+
+    await waitFor(async () => (await effects()).some((e) => e.seq === 5), { message: 'message behind the poison handled' });
+    expect((await effects()).map((e) => e.seq)).toEqual([1, 5]);
+    await waitFor(() => dlq.messages.length >= 3, { message: '3 messages in the DLQ' });
+    const reasons = dlq.messages.map((m) => header(m.message, 'dlq_reason'));
+    expect(reasons[0]).toMatch(/invalid envelope: .*ce_id/);
+    expect(reasons[1]).toMatch(/invalid envelope: .*JSON/i);
+    expect(reasons[2]).toMatch(/seq: must be an integer/);
+    expect(dlq.messages.map((m) => header(m.message, 'dlq_source_topic'))).toEqual([topic, topic, topic]);
+    // The original message is kept intact for replay.
+    expect(dlq.messages[1].message.value?.toString()).toBe('{not json');
+  });
+
+  it('dead-letters a handler failure after bounded retries, and a PermanentError at once', async () => {
+    let calls = 0;
+    const { topic, effects } = await setup('handler-fail', async (ev, m) => {
+      const d = ev.data as { seq: number };
+      if (d.seq === 1) {
+        calls++;
+        throw new Error('bug in handler');
+      }
+      if (d.seq === 2) throw new PermanentError('referral unknown to this service');
+      await recordEffect(ev, m);
+    });
+    const dlq = await collect(kafka, `${topic}.dlq`);
+    cleanups.push(() => dlq.stop());
+    await producer.send({ topic, messages: [event('h', 1), event('h', 2), event('h', 3)] });
+    await waitFor(async () => (await effects()).length === 1, { message: 'third event handled' });
+    await waitFor(() => dlq.messages.length >= 2, { message: 'two messages dead-lettered' });
+    expect(calls).toBe(3);
+    expect(header(dlq.messages[0].message, 'dlq_reason')).toMatch(/handler failed 3 times: Error: bug in handler/);
+    expect(header(dlq.messages[1].message, 'dlq_reason')).toMatch(/rejected: referral unknown/);
+  });
+
+  it('waits out its database going away and handles everything once when it is back', async () => {
+    const pg = new TempPostgres({ port: 55491, dataDir: path.join(tmpdir(), uniqueName('sp-pg')) });
+    await pg.start();
+    cleanups.push(() => pg.stop('immediate'));
+    await pg.createDatabase('consumer_db_test');
+    const { topic, effects } = await setup('db-away', recordEffect, pg.url('consumer_db_test'));
+    await producer.send({ topic, messages: [event('d', 1)] });
+    await waitFor(async () => (await effects()).length === 1, { message: 'first event handled' });
+
+    await pg.stop('immediate');
+    await producer.send({ topic, messages: Array.from({ length: 20 }, (_, i) => event('d', i + 2)) });
+    await new Promise((r) => setTimeout(r, 3000)); // let the consumer meet the dead database
+    await pg.start();
+
+    await waitFor(async () => (await effects()).length === 21, { timeoutMs: 90000, message: 'all 21 handled after the database came back' });
+    const rows = await effects();
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
+    expect(new Set(rows.map((r) => r.ce_id)).size).toBe(21);
+  });
+});
