@@ -5,12 +5,109 @@ import nx from '@nx/eslint-plugin';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
-const services = ['gateway', 'referral-intake', 'consent', 'matching', 'vcso-capacity', 'commissioning-metrics'];
-const io = ['typeorm', 'pg', 'kafkajs', 'ioredis', 'bullmq', 'fs', 'node:fs', 'http', 'node:http', 'net', 'node:net'];
+const services = [
+  'gateway',
+  'referral-intake',
+  'consent',
+  'matching',
+  'vcso-capacity',
+  'commissioning-metrics',
+];
+const io = [
+  'typeorm',
+  'pg',
+  'kafkajs',
+  'ioredis',
+  'bullmq',
+  'fs',
+  'node:fs',
+  'http',
+  'node:http',
+  'net',
+  'node:net',
+];
+
+/** Who may import whom. Specs and test fixtures may also use the test harness, the stack and persistence. */
+function constraints(forTests) {
+  const testDeps = forTests ? ['type:testing', 'type:infra', 'type:persistence', 'type:messaging'] : [];
+  const list = [
+    { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+    // A service imports shared libs and itself, never another service.
+    ...services.map((s) => ({
+      sourceTag: `scope:${s}`,
+      onlyDependOnLibsWithTags: ['scope:shared', `scope:${s}`],
+    })),
+    {
+      sourceTag: 'type:service',
+      onlyDependOnLibsWithTags: [
+        'type:platform',
+        'type:messaging',
+        'type:persistence',
+        'type:auth',
+        'type:contracts',
+        'type:domain',
+        'type:testing',
+      ],
+    },
+    {
+      sourceTag: 'type:platform',
+      onlyDependOnLibsWithTags: [
+        'type:messaging',
+        'type:persistence',
+        'type:auth',
+        'type:contracts',
+        'type:domain',
+      ],
+    },
+    { sourceTag: 'type:messaging', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'] },
+    { sourceTag: 'type:persistence', onlyDependOnLibsWithTags: ['type:domain'] },
+    { sourceTag: 'type:auth', onlyDependOnLibsWithTags: ['type:domain'] },
+    {
+      sourceTag: 'type:contracts',
+      onlyDependOnLibsWithTags: ['type:domain'],
+      bannedExternalImports: ['@nestjs/*', ...io],
+    },
+    {
+      sourceTag: 'type:domain',
+      onlyDependOnLibsWithTags: [],
+      bannedExternalImports: ['@nestjs/*', 'class-validator', 'class-transformer', ...io],
+    },
+    {
+      sourceTag: 'type:infra',
+      onlyDependOnLibsWithTags: ['type:contracts', 'type:persistence', 'type:domain'],
+    },
+    {
+      sourceTag: 'type:testing',
+      onlyDependOnLibsWithTags: [
+        'type:infra',
+        'type:platform',
+        'type:messaging',
+        'type:persistence',
+        'type:auth',
+        'type:contracts',
+        'type:domain',
+      ],
+    },
+  ];
+  return list.map((c) =>
+    c.onlyDependOnLibsWithTags && c.sourceTag.startsWith('type:')
+      ? { ...c, onlyDependOnLibsWithTags: [...new Set([...c.onlyDependOnLibsWithTags, ...testDeps])] }
+      : c,
+  );
+}
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', 'dist/**', '.cache/**', '.nx/**', 'coverage/**', 'test-artifacts/**', '**/*.js', '**/*.mjs'],
+    ignores: [
+      'node_modules/**',
+      'dist/**',
+      '.cache/**',
+      '.nx/**',
+      'coverage/**',
+      'test-artifacts/**',
+      '**/*.js',
+      '**/*.mjs',
+    ],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,
@@ -32,58 +129,19 @@ export default tseslint.config(
       '@nx/enforce-module-boundaries': [
         'error',
         {
-          allow: [],
-          depConstraints: [
-            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            // A service imports shared libs and itself, never another service.
-            ...services.map((s) => ({ sourceTag: `scope:${s}`, onlyDependOnLibsWithTags: ['scope:shared', `scope:${s}`] })),
-            {
-              sourceTag: 'type:service',
-              onlyDependOnLibsWithTags: [
-                'type:platform',
-                'type:messaging',
-                'type:persistence',
-                'type:auth',
-                'type:contracts',
-                'type:domain',
-                'type:testing',
-              ],
-            },
-            {
-              sourceTag: 'type:platform',
-              onlyDependOnLibsWithTags: ['type:messaging', 'type:persistence', 'type:auth', 'type:contracts', 'type:domain'],
-            },
-            { sourceTag: 'type:messaging', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'] },
-            { sourceTag: 'type:persistence', onlyDependOnLibsWithTags: ['type:domain'] },
-            { sourceTag: 'type:auth', onlyDependOnLibsWithTags: ['type:domain'] },
-            {
-              sourceTag: 'type:contracts',
-              onlyDependOnLibsWithTags: ['type:domain'],
-              bannedExternalImports: ['@nestjs/*', ...io],
-            },
-            {
-              sourceTag: 'type:domain',
-              onlyDependOnLibsWithTags: [],
-              bannedExternalImports: ['@nestjs/*', 'class-validator', 'class-transformer', ...io],
-            },
-            {
-              sourceTag: 'type:infra',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:persistence', 'type:domain'],
-            },
-            {
-              sourceTag: 'type:testing',
-              onlyDependOnLibsWithTags: [
-                'type:infra',
-                'type:platform',
-                'type:messaging',
-                'type:persistence',
-                'type:auth',
-                'type:contracts',
-                'type:domain',
-              ],
-            },
-          ],
+          // The service list is data shared by the stack script and the services' bootstrap.
+          allow: ['../../../infra/services.json'],
+          depConstraints: constraints(false),
         },
+      ],
+    },
+  },
+  {
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/test/**/*.ts'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        { allow: ['../../../infra/services.json'], depConstraints: constraints(true) },
       ],
     },
   },

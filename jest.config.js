@@ -28,11 +28,11 @@ module.exports = {
   // Integration specs wait on real brokers and databases; unit specs finish long before this.
   testTimeout: 180000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{libs,services,infra,scripts}/**/*.spec.ts'] },
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{libs,services,infra,scripts,e2e,deploy}/**/*.spec.ts'] },
     {
       ...common,
       displayName: 'integration',
-      testMatch: ['<rootDir>/{libs,services,infra,scripts}/**/*.int-spec.ts'],
+      testMatch: ['<rootDir>/{libs,services,infra,scripts,e2e}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.ts',
       slowTestThreshold: 30,
     },

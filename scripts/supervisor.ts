@@ -35,6 +35,10 @@ export class Supervisor {
   }
 
   start(): void {
+    // If the supervisor itself dies, its services must not live on unsupervised.
+    process.once('exit', () => {
+      for (const slot of this.slots) slot.child?.kill('SIGKILL');
+    });
     for (const slot of this.slots) this.launch(slot);
   }
 
@@ -48,6 +52,9 @@ export class Supervisor {
       cwd: ROOT,
       env: { ...process.env, ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // A process group of its own: Ctrl-C reaches the supervisor only, which then stops the
+      // services in order instead of racing their restarts.
+      detached: true,
     });
     slot.child = child;
     slot.startedAt = Date.now();

@@ -1,4 +1,4 @@
-import { Controller, Get, Optional } from '@nestjs/common';
+import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import {
   HealthCheck,
@@ -9,6 +9,8 @@ import {
 } from '@nestjs/terminus';
 import { KafkaHealth, KafkaInboxTransport } from '@sp/messaging';
 import { RedisConnection } from './redis.provider';
+
+export const SERVICE_HAS_DATABASE = Symbol('SERVICE_HAS_DATABASE');
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -24,7 +26,8 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     private readonly kafka: KafkaHealth,
     private readonly redis: RedisConnection,
-    @Optional() private readonly db?: TypeOrmHealthIndicator,
+    private readonly db: TypeOrmHealthIndicator,
+    @Inject(SERVICE_HAS_DATABASE) private readonly hasDatabase: boolean,
     @Optional() private readonly transport?: KafkaInboxTransport,
   ) {}
 
@@ -32,7 +35,7 @@ export class HealthController {
   @HealthCheck()
   check() {
     const checks: HealthIndicatorFunction[] = [];
-    if (this.db) checks.push(() => this.db!.pingCheck('database', { timeout: 1500 }));
+    if (this.hasDatabase) checks.push(() => this.db.pingCheck('database', { timeout: 1500 }));
     checks.push(async () => {
       const s = this.indicators.check('kafka');
       try {

@@ -6,7 +6,7 @@ import { MessagingModule } from '@sp/messaging';
 import { serviceDatabaseUrl, serviceDataSourceOptions } from '@sp/persistence';
 import { AuthModule } from '@sp/auth';
 import type { EntitySchema, MixedList } from 'typeorm';
-import { HealthController } from './health.controller';
+import { HealthController, SERVICE_HAS_DATABASE } from './health.controller';
 import { MetricsController } from './metrics.controller';
 import { ProblemDetailsFilter } from './problem-details.filter';
 import { RedisConnection } from './redis.provider';
@@ -54,7 +54,11 @@ export class PlatformModule {
       global: true,
       imports,
       controllers: [HealthController, MetricsController],
-      providers: [RedisConnection, { provide: APP_FILTER, useClass: ProblemDetailsFilter }],
+      providers: [
+        RedisConnection,
+        { provide: SERVICE_HAS_DATABASE, useValue: descriptor.database !== null },
+        { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+      ],
       exports: [RedisConnection],
     };
   }

@@ -45,6 +45,11 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     let errors: FieldProblem[] | undefined;
     const bodyParserError = exception as { type?: string; status?: number };
 
+    if (req.path.startsWith('/health') && exception instanceof HttpException) {
+      // Readiness keeps Terminus's report of which part is down, for probes and people alike.
+      res.status(exception.getStatus()).json(exception.getResponse());
+      return;
+    }
     if (exception instanceof ValidationProblem) {
       status = 400;
       errors = exception.problems;

@@ -1,0 +1,162 @@
+import { mintDevToken } from '@sp/auth';
+import { KafkaBroker, TempPostgres } from '@sp/infra';
+import { SERVICES } from '@sp/platform';
+import { waitFor } from '@sp/testing';
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/**
+ * `npm start` from the outside, as a new user runs it: every service and the gateway come up ready;
+ * every /api route refuses a request without a valid token; each /health turns unready when its
+ * database or Kafka stops and ready again when they return; Ctrl-C stops everything.
+ * The platform runs on shifted ports against a Postgres and a Kafka broker of the test's own, so
+ * that stopping them disturbs nothing else.
+ */
+const OFFSET = 200;
+const ROOT = path.resolve(__dirname, '..');
+const port = (name: string) => SERVICES.find((s) => s.name === name)!.port + OFFSET;
+const url = (name: string, p: string) => `http://127.0.0.1:${port(name)}${p}`;
+
+interface HealthBody {
+  status: string;
+  details?: Record<string, { status: string }>;
+}
+async function health(name: string): Promise<{ code: number; body: HealthBody }> {
+  const res = await fetch(url(name, '/health'), { signal: AbortSignal.timeout(5000) });
+  return { code: res.status, body: (await res.json()) as HealthBody };
+}
+
+describe('npm start: the whole platform from outside', () => {
+  const pg = new TempPostgres({ port: 55492 });
+  const broker = new KafkaBroker({ port: 19492, controllerPort: 19493, dataDir: mkdtempSync(path.join(tmpdir(), 'sp-e2e-kafka-')) });
+  let platform: ChildProcess;
+  let output = '';
+  let startedIn = 0;
+
+  beforeAll(async () => {
+    await Promise.all([pg.start(), broker.start()]);
+    const t0 = Date.now();
+    platform = spawn('npm', ['start'], {
+      cwd: ROOT,
+      detached: true, // its own process group, as in a terminal: Ctrl-C goes to the group
+      env: {
+        ...process.env,
+        SP_PORT_OFFSET: String(OFFSET),
+        DATABASE_URL: pg.url('postgres'),
+        KAFKA_BROKERS: broker.brokers.join(','),
+        DEMO: '0',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    platform.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+    platform.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    await waitFor(() => output.includes('ready in') || platform.exitCode !== null, {
+      timeoutMs: 280_000,
+      intervalMs: 500,
+      message: 'npm start to print "ready in"',
+    });
+    if (platform.exitCode !== null) throw new Error(`npm start exited (${platform.exitCode}):\n${output.slice(-3000)}`);
+    startedIn = Date.now() - t0;
+    console.log(`npm start: every service ready in ${(startedIn / 1000).toFixed(1)} s`);
+  }, 300_000);
+
+  afterAll(async () => {
+    if (platform && platform.exitCode === null && platform.signalCode === null) process.kill(-platform.pid!, 'SIGKILL');
+    await broker.stop('SIGKILL');
+    await pg.stop('immediate');
+  });
+
+  it('brings every service and the gateway to ready, with metrics and docs', async () => {
+    for (const s of SERVICES) {
+      const h = await health(s.name);
+      expect({ service: s.name, code: h.code, status: h.body.status }).toEqual({ service: s.name, code: 200, status: 'ok' });
+      const metrics = await fetch(url(s.name, '/metrics'));
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain('process_resident_memory_bytes');
+      const docs = await fetch(url(s.name, '/docs/json'));
+      expect(docs.status).toBe(200);
+    }
+  });
+
+  it('refuses every /api route without a valid token, at each service and through the gateway', async () => {
+    const routes: { service: string; method: string; path: string }[] = [];
+    for (const s of SERVICES) {
+      const doc = (await (await fetch(url(s.name, '/docs/json'))).json()) as { paths: Record<string, Record<string, unknown>> };
+      for (const [p, methods] of Object.entries(doc.paths)) {
+        if (!p.startsWith('/api/')) continue;
+        for (const method of Object.keys(methods)) routes.push({ service: s.name, method: method.toUpperCase(), path: p });
+      }
+    }
+    expect(routes.length).toBeGreaterThan(0);
+    const expired = await mintDevToken({ sub: 'e2e', role: 'admin' }, { expiresIn: '-1m' }).catch(() => 'expired.token.here');
+    const badTokens: (string | undefined)[] = [undefined, 'Bearer not-a-jwt', `Bearer ${expired}`, 'Basic YWRtaW46YWRtaW4='];
+    const failures: string[] = [];
+    for (const r of routes) {
+      const concrete = r.path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
+      for (const target of [r.service, 'gateway']) {
+        for (const auth of badTokens) {
+          const res = await fetch(url(target, concrete), {
+            method: r.method,
+            headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
+            body: ['GET', 'HEAD'].includes(r.method) ? undefined : '{}',
+          });
+          if (res.status !== 401) failures.push(`${r.method} ${concrete} via ${target} with ${auth ?? 'no token'}: ${res.status}`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    // ...and a valid token gets through.
+    const token = await mintDevToken({ sub: 'e2e-ops', role: 'pcn_ops', pcn: 'U00001' });
+    const me = await fetch(url('gateway', '/api/v1/me'), { headers: { authorization: `Bearer ${token}` } });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ sub: 'e2e-ops', role: 'pcn_ops', pcn: 'U00001' });
+  });
+
+  it('turns each /health unready when its database stops, and ready again when it is back', async () => {
+    const withDb = SERVICES.filter((s) => s.database);
+    await pg.stop('fast');
+    for (const s of withDb) {
+      await waitFor(async () => (await health(s.name)).code === 503, { timeoutMs: 30_000, message: `${s.name} unready without its database` });
+      expect((await health(s.name)).body.details?.database.status).toBe('down');
+    }
+    await pg.start();
+    for (const s of SERVICES) {
+      await waitFor(async () => (await health(s.name)).code === 200, { timeoutMs: 60_000, message: `${s.name} ready again` });
+    }
+  });
+
+  it('turns each /health unready when Kafka stops, and ready again when it is back', async () => {
+    await broker.stop('SIGTERM');
+    for (const s of SERVICES) {
+      await waitFor(async () => (await health(s.name)).code === 503, { timeoutMs: 30_000, message: `${s.name} unready without Kafka` });
+      expect((await health(s.name)).body.details?.kafka.status).toBe('down');
+    }
+    await broker.start();
+    for (const s of SERVICES) {
+      await waitFor(async () => (await health(s.name)).code === 200, { timeoutMs: 90_000, message: `${s.name} ready again after Kafka returned` });
+    }
+  });
+
+  it('stops every service cleanly on Ctrl-C', async () => {
+    const exited = new Promise<string>((resolve) => platform.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
+    process.kill(-platform.pid!, 'SIGINT');
+    // npm re-raises the SIGINT it was stopped by; the start script itself exits 0 after its services.
+    expect(['code 0', 'SIGINT']).toContain(await exited);
+    await waitFor(() => output.includes('services stopped'), { timeoutMs: 20_000, message: 'the start script to report its services stopped' });
+    for (const s of SERVICES) {
+      await waitFor(
+        async () => {
+          try {
+            await fetch(url(s.name, '/health/live'), { signal: AbortSignal.timeout(1000) });
+            return false;
+          } catch {
+            return true;
+          }
+        },
+        { timeoutMs: 20_000, message: `${s.name} no longer listening` },
+      );
+    }
+  });
+});

@@ -1,0 +1,31 @@
+import { isLocalHost, parseBrokerList, parseHostPort } from './net';
+
+describe('parseHostPort', () => {
+  it('reads host and port', () => {
+    expect(parseHostPort('localhost:9092', 1)).toEqual({ host: 'localhost', port: 9092 });
+  });
+  it('falls back to the default port', () => {
+    expect(parseHostPort('kafka-0', 9092)).toEqual({ host: 'kafka-0', port: 9092 });
+  });
+  it('reads bracketed IPv6', () => {
+    expect(parseHostPort('[::1]:19092', 1)).toEqual({ host: '::1', port: 19092 });
+    expect(parseHostPort('[::1]', 9092)).toEqual({ host: '::1', port: 9092 });
+  });
+  it('rejects a bad port', () => {
+    expect(() => parseHostPort('localhost:0', 1)).toThrow('Bad port');
+    expect(() => parseHostPort('localhost:99999', 1)).toThrow('Bad port');
+  });
+});
+
+describe('parseBrokerList', () => {
+  it('splits, trims and drops empty entries', () => {
+    expect(parseBrokerList(' a:1, b:2 ,,')).toEqual(['a:1', 'b:2']);
+  });
+});
+
+describe('isLocalHost', () => {
+  it('knows the loopback names and nothing else', () => {
+    expect(['localhost', '127.0.0.1', '::1', 'LOCALHOST'].every(isLocalHost)).toBe(true);
+    expect(['kafka', '10.0.0.5', 'example.org'].some(isLocalHost)).toBe(false);
+  });
+});
