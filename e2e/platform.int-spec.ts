@@ -30,7 +30,11 @@ async function health(name: string): Promise<{ code: number; body: HealthBody }>
 
 describe('npm start: the whole platform from outside', () => {
   const pg = new TempPostgres({ port: 55492 });
-  const broker = new KafkaBroker({ port: 19492, controllerPort: 19493, dataDir: mkdtempSync(path.join(tmpdir(), 'sp-e2e-kafka-')) });
+  const broker = new KafkaBroker({
+    port: 19492,
+    controllerPort: 19493,
+    dataDir: mkdtempSync(path.join(tmpdir(), 'sp-e2e-kafka-')),
+  });
   let platform: ChildProcess;
   let output = '';
   let startedIn = 0;
@@ -57,13 +61,15 @@ describe('npm start: the whole platform from outside', () => {
       intervalMs: 500,
       message: 'npm start to print "ready in"',
     });
-    if (platform.exitCode !== null) throw new Error(`npm start exited (${platform.exitCode}):\n${output.slice(-3000)}`);
+    if (platform.exitCode !== null)
+      throw new Error(`npm start exited (${platform.exitCode}):\n${output.slice(-3000)}`);
     startedIn = Date.now() - t0;
     console.log(`npm start: every service ready in ${(startedIn / 1000).toFixed(1)} s`);
   }, 300_000);
 
   afterAll(async () => {
-    if (platform && platform.exitCode === null && platform.signalCode === null) process.kill(-platform.pid!, 'SIGKILL');
+    if (platform && platform.exitCode === null && platform.signalCode === null)
+      process.kill(-platform.pid!, 'SIGKILL');
     await broker.stop('SIGKILL');
     await pg.stop('immediate');
   });
@@ -71,7 +77,11 @@ describe('npm start: the whole platform from outside', () => {
   it('brings every service and the gateway to ready, with metrics and docs', async () => {
     for (const s of SERVICES) {
       const h = await health(s.name);
-      expect({ service: s.name, code: h.code, status: h.body.status }).toEqual({ service: s.name, code: 200, status: 'ok' });
+      expect({ service: s.name, code: h.code, status: h.body.status }).toEqual({
+        service: s.name,
+        code: 200,
+        status: 'ok',
+      });
       const metrics = await fetch(url(s.name, '/metrics'));
       expect(metrics.status).toBe(200);
       expect(await metrics.text()).toContain('process_resident_memory_bytes');
@@ -83,15 +93,25 @@ describe('npm start: the whole platform from outside', () => {
   it('refuses every /api route without a valid token, at each service and through the gateway', async () => {
     const routes: { service: string; method: string; path: string }[] = [];
     for (const s of SERVICES) {
-      const doc = (await (await fetch(url(s.name, '/docs/json'))).json()) as { paths: Record<string, Record<string, unknown>> };
+      const doc = (await (await fetch(url(s.name, '/docs/json'))).json()) as {
+        paths: Record<string, Record<string, unknown>>;
+      };
       for (const [p, methods] of Object.entries(doc.paths)) {
         if (!p.startsWith('/api/')) continue;
-        for (const method of Object.keys(methods)) routes.push({ service: s.name, method: method.toUpperCase(), path: p });
+        for (const method of Object.keys(methods))
+          routes.push({ service: s.name, method: method.toUpperCase(), path: p });
       }
     }
     expect(routes.length).toBeGreaterThan(0);
-    const expired = await mintDevToken({ sub: 'e2e', role: 'admin' }, { expiresIn: '-1m' }).catch(() => 'expired.token.here');
-    const badTokens: (string | undefined)[] = [undefined, 'Bearer not-a-jwt', `Bearer ${expired}`, 'Basic YWRtaW46YWRtaW4='];
+    const expired = await mintDevToken({ sub: 'e2e', role: 'admin' }, { expiresIn: '-1m' }).catch(
+      () => 'expired.token.here',
+    );
+    const badTokens: (string | undefined)[] = [
+      undefined,
+      'Bearer not-a-jwt',
+      `Bearer ${expired}`,
+      'Basic YWRtaW46YWRtaW4=',
+    ];
     const failures: string[] = [];
     for (const r of routes) {
       const concrete = r.path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
@@ -102,7 +122,8 @@ describe('npm start: the whole platform from outside', () => {
             headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) },
             body: ['GET', 'HEAD'].includes(r.method) ? undefined : '{}',
           });
-          if (res.status !== 401) failures.push(`${r.method} ${concrete} via ${target} with ${auth ?? 'no token'}: ${res.status}`);
+          if (res.status !== 401)
+            failures.push(`${r.method} ${concrete} via ${target} with ${auth ?? 'no token'}: ${res.status}`);
         }
       }
     }
@@ -118,33 +139,50 @@ describe('npm start: the whole platform from outside', () => {
     const withDb = SERVICES.filter((s) => s.database);
     await pg.stop('fast');
     for (const s of withDb) {
-      await waitFor(async () => (await health(s.name)).code === 503, { timeoutMs: 30_000, message: `${s.name} unready without its database` });
+      await waitFor(async () => (await health(s.name)).code === 503, {
+        timeoutMs: 30_000,
+        message: `${s.name} unready without its database`,
+      });
       expect((await health(s.name)).body.details?.database.status).toBe('down');
     }
     await pg.start();
     for (const s of SERVICES) {
-      await waitFor(async () => (await health(s.name)).code === 200, { timeoutMs: 60_000, message: `${s.name} ready again` });
+      await waitFor(async () => (await health(s.name)).code === 200, {
+        timeoutMs: 60_000,
+        message: `${s.name} ready again`,
+      });
     }
   });
 
   it('turns each /health unready when Kafka stops, and ready again when it is back', async () => {
     await broker.stop('SIGTERM');
     for (const s of SERVICES) {
-      await waitFor(async () => (await health(s.name)).code === 503, { timeoutMs: 30_000, message: `${s.name} unready without Kafka` });
+      await waitFor(async () => (await health(s.name)).code === 503, {
+        timeoutMs: 30_000,
+        message: `${s.name} unready without Kafka`,
+      });
       expect((await health(s.name)).body.details?.kafka.status).toBe('down');
     }
     await broker.start();
     for (const s of SERVICES) {
-      await waitFor(async () => (await health(s.name)).code === 200, { timeoutMs: 90_000, message: `${s.name} ready again after Kafka returned` });
+      await waitFor(async () => (await health(s.name)).code === 200, {
+        timeoutMs: 90_000,
+        message: `${s.name} ready again after Kafka returned`,
+      });
     }
   });
 
   it('stops every service cleanly on Ctrl-C', async () => {
-    const exited = new Promise<string>((resolve) => platform.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
+    const exited = new Promise<string>((resolve) =>
+      platform.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)),
+    );
     process.kill(-platform.pid!, 'SIGINT');
     // npm re-raises the SIGINT it was stopped by; the start script itself exits 0 after its services.
     expect(['code 0', 'SIGINT']).toContain(await exited);
-    await waitFor(() => output.includes('services stopped'), { timeoutMs: 20_000, message: 'the start script to report its services stopped' });
+    await waitFor(() => output.includes('services stopped'), {
+      timeoutMs: 20_000,
+      message: 'the start script to report its services stopped',
+    });
     for (const s of SERVICES) {
       await waitFor(
         async () => {

@@ -63,7 +63,8 @@ async function waitUntilReady(timeoutMs = 180_000): Promise<void> {
       }
     }
     if (!pending.size) return;
-    if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs / 1000} s: ${[...pending].join(', ')}`);
+    if (Date.now() > deadline)
+      throw new Error(`not ready after ${timeoutMs / 1000} s: ${[...pending].join(', ')}`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }

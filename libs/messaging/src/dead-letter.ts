@@ -13,7 +13,10 @@ export interface DeadLetterInfo {
  * The message as it arrived (key, body and headers untouched, so it can be replayed) plus headers
  * saying where it came from and why it was set aside. Reasons name the problem, never the content.
  */
-export function deadLetterMessage(message: KafkaMessage, info: DeadLetterInfo): { topic: string; message: Message } {
+export function deadLetterMessage(
+  message: KafkaMessage,
+  info: DeadLetterInfo,
+): { topic: string; message: Message } {
   const headers: IHeaders = { ...(message.headers ?? {}) };
   headers.dlq_reason = info.reason.slice(0, 1000);
   headers.dlq_consumer = info.consumer;

@@ -9,7 +9,15 @@ import { DataSource, EntityManager } from 'typeorm';
 import { EventConsumer } from './event-consumer';
 import { kafkaBrokers } from './kafka-client';
 import { PermanentError } from './transient-error';
-import { collect, createTopics, header, openTestDataSource, TEST_EVENT, testKafka, testRegistry } from '../test/messaging-fixtures';
+import {
+  collect,
+  createTopics,
+  header,
+  openTestDataSource,
+  TEST_EVENT,
+  testKafka,
+  testRegistry,
+} from '../test/messaging-fixtures';
 
 const event = (key: string, seq: number, id: string = randomUUID()) =>
   toKafkaMessage({
@@ -72,7 +80,12 @@ describe('EventConsumer: inbox, retries and dead letters (real Kafka and Postgre
     });
     cleanups.push(() => consumer.stop());
     await consumer.start();
-    const effects = async () => (await ds.query(`SELECT ce_id, key, seq FROM effects ORDER BY n`)) as { ce_id: string; key: string; seq: number }[];
+    const effects = async () =>
+      (await ds.query(`SELECT ce_id, key, seq FROM effects ORDER BY n`)) as {
+        ce_id: string;
+        key: string;
+        seq: number;
+      }[];
     return { topic, ds, consumer, effects };
   }
 
@@ -81,7 +94,9 @@ describe('EventConsumer: inbox, retries and dead letters (real Kafka and Postgre
     const id = randomUUID();
     await producer.send({ topic, messages: [event('k1', 1, id)] });
     await producer.send({ topic, messages: [event('k1', 1, id), event('k1', 2)] });
-    await waitFor(async () => (await effects()).some((e) => e.seq === 2), { message: 'second event handled' });
+    await waitFor(async () => (await effects()).some((e) => e.seq === 2), {
+      message: 'second event handled',
+    });
     const rows = await effects();
     expect(rows.map((r) => r.seq)).toEqual([1, 2]);
     const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM inbox WHERE ce_id = $1`, [id]);
@@ -100,7 +115,9 @@ describe('EventConsumer: inbox, retries and dead letters (real Kafka and Postgre
     const after = event('p', 5);
     await producer.send({ topic, messages: [good, noHeaders, notJson, badData, after] });
 
-    await waitFor(async () => (await effects()).some((e) => e.seq === 5), { message: 'message behind the poison handled' });
+    await waitFor(async () => (await effects()).some((e) => e.seq === 5), {
+      message: 'message behind the poison handled',
+    });
     expect((await effects()).map((e) => e.seq)).toEqual([1, 5]);
     await waitFor(() => dlq.messages.length >= 3, { message: '3 messages in the DLQ' });
     const reasons = dlq.messages.map((m) => header(m.message, 'dlq_reason'));
@@ -129,7 +146,9 @@ describe('EventConsumer: inbox, retries and dead letters (real Kafka and Postgre
     await waitFor(async () => (await effects()).length === 1, { message: 'third event handled' });
     await waitFor(() => dlq.messages.length >= 2, { message: 'two messages dead-lettered' });
     expect(calls).toBe(3);
-    expect(header(dlq.messages[0].message, 'dlq_reason')).toMatch(/handler failed 3 times: Error: bug in handler/);
+    expect(header(dlq.messages[0].message, 'dlq_reason')).toMatch(
+      /handler failed 3 times: Error: bug in handler/,
+    );
     expect(header(dlq.messages[1].message, 'dlq_reason')).toMatch(/rejected: referral unknown/);
   });
 
@@ -147,7 +166,10 @@ describe('EventConsumer: inbox, retries and dead letters (real Kafka and Postgre
     await new Promise((r) => setTimeout(r, 3000)); // let the consumer meet the dead database
     await pg.start();
 
-    await waitFor(async () => (await effects()).length === 21, { timeoutMs: 90000, message: 'all 21 handled after the database came back' });
+    await waitFor(async () => (await effects()).length === 21, {
+      timeoutMs: 90000,
+      message: 'all 21 handled after the database came back',
+    });
     const rows = await effects();
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
     expect(new Set(rows.map((r) => r.ce_id)).size).toBe(21);

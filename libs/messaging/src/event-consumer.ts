@@ -122,7 +122,14 @@ export class EventConsumer {
     });
   }
 
-  private async handleBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
+  private async handleBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    commitOffsetsIfNecessary,
+    isRunning,
+    isStale,
+  }: EachBatchPayload) {
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) return;
       await this.handleMessage(batch.topic, batch.partition, message, heartbeat);
@@ -144,7 +151,10 @@ export class EventConsumer {
     try {
       event = fromKafkaMessage(message);
     } catch (err) {
-      const reason = err instanceof EnvelopeError ? `invalid envelope: ${err.reason}` : `invalid envelope: ${describe(err)}`;
+      const reason =
+        err instanceof EnvelopeError
+          ? `invalid envelope: ${err.reason}`
+          : `invalid envelope: ${describe(err)}`;
       return this.deadLetter(message, where, reason, null);
     }
     const handler = this.handlers.get(event.type);
@@ -153,7 +163,8 @@ export class EventConsumer {
       return;
     }
     const problems = this.registry.validate(event.type, event.data);
-    if (problems.length) return this.deadLetter(message, where, `invalid ${event.type}: ${problems.join('; ')}`, event);
+    if (problems.length)
+      return this.deadLetter(message, where, `invalid ${event.type}: ${problems.join('; ')}`, event);
 
     let attempts = 0;
     let transientAttempts = 0;
@@ -172,12 +183,15 @@ export class EventConsumer {
         messagingMetrics.consumed.inc({ consumer: this.opts.name, topic, result });
         return;
       } catch (err) {
-        if (err instanceof PermanentError) return this.deadLetter(message, where, `rejected: ${err.message}`, event);
+        if (err instanceof PermanentError)
+          return this.deadLetter(message, where, `rejected: ${err.message}`, event);
         if (isTransientError(err)) {
           if (++transientAttempts >= (this.opts.maxTransientAttempts ?? 8)) {
             // The database (or broker) is away: do not dead-letter, hand the batch back to kafkajs,
             // which retries and restarts from the last committed offset.
-            this.log.warn(`giving the batch back after ${transientAttempts} transient failures (${describe(err)})`);
+            this.log.warn(
+              `giving the batch back after ${transientAttempts} transient failures (${describe(err)})`,
+            );
             throw err;
           }
           await sleep(backoffMs(transientAttempts, 200, 5000));
@@ -223,7 +237,15 @@ export class EventConsumer {
       await this.opts.dataSource.query(
         `INSERT INTO inbox (consumer, ce_id, type, topic, partition, "offset", status, reason)
          VALUES ($1, $2, $3, $4, $5, $6, 'dead-lettered', $7) ON CONFLICT DO NOTHING`,
-        [this.opts.name, event.id, event.type, where.topic, where.partition, where.offset, reason.slice(0, 1000)],
+        [
+          this.opts.name,
+          event.id,
+          event.type,
+          where.topic,
+          where.partition,
+          where.offset,
+          reason.slice(0, 1000),
+        ],
       );
     }
     messagingMetrics.consumed.inc({ consumer: this.opts.name, topic: where.topic, result: 'dead-lettered' });

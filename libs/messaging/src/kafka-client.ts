@@ -9,7 +9,13 @@ export function kafkaBrokers(env: NodeJS.ProcessEnv = process.env): string[] {
 }
 
 const toNest = (level: logLevel): 'error' | 'warn' | 'log' | 'debug' =>
-  level === logLevel.ERROR ? 'error' : level === logLevel.WARN ? 'warn' : level === logLevel.INFO ? 'log' : 'debug';
+  level === logLevel.ERROR
+    ? 'error'
+    : level === logLevel.WARN
+      ? 'warn'
+      : level === logLevel.INFO
+        ? 'log'
+        : 'debug';
 
 /**
  * A kafkajs client whose own log lines go through Nest's logger. kafkajs logs protocol events and
@@ -28,7 +34,9 @@ export function createKafka(clientId: string, brokers: string[] = kafkaBrokers()
       () =>
       ({ level, log }: LogEntry) => {
         const { message, error, broker } = log as { message?: string; error?: string; broker?: string };
-        const text = [message, broker && `broker=${broker}`, error && `error=${error}`].filter(Boolean).join(' ');
+        const text = [message, broker && `broker=${broker}`, error && `error=${error}`]
+          .filter(Boolean)
+          .join(' ');
         logger[toNest(level)](text);
       },
   });

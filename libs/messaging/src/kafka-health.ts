@@ -20,7 +20,10 @@ export class KafkaHealth {
       return await Promise.race([
         attempt(),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`kafka did not answer within ${timeoutMs} ms`)), timeoutMs);
+          timer = setTimeout(
+            () => reject(new Error(`kafka did not answer within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
         }),
       ]);
     } catch (err) {

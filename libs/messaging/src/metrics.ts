@@ -5,7 +5,8 @@ function counter(name: string, help: string, labelNames: string[]): Counter<stri
 }
 function histogram(name: string, help: string, labelNames: string[], buckets: number[]): Histogram<string> {
   return (
-    (register.getSingleMetric(name) as Histogram<string>) ?? new Histogram({ name, help, labelNames, buckets })
+    (register.getSingleMetric(name) as Histogram<string>) ??
+    new Histogram({ name, help, labelNames, buckets })
   );
 }
 

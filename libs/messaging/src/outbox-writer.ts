@@ -53,13 +53,24 @@ export class OutboxWriter {
 
   async enqueueMany<T>(manager: EntityManager, events: NewEvent<T>[]): Promise<CloudEvent<T>[]> {
     if (!manager.queryRunner?.isTransactionActive) {
-      throw new Error('OutboxWriter.enqueue must be called inside a transaction (use dataSource.transaction)');
+      throw new Error(
+        'OutboxWriter.enqueue must be called inside a transaction (use dataSource.transaction)',
+      );
     }
     const built = events.map((e) => this.build(e));
     if (built.length === 0) return [];
     const params: unknown[] = [];
     const rows = built.map(({ ev, topic }, i) => {
-      params.push(ev.id, topic, ev.subject, laneOf(ev.subject), ev.type, ev.source, ev.time, JSON.stringify(ev.data));
+      params.push(
+        ev.id,
+        topic,
+        ev.subject,
+        laneOf(ev.subject),
+        ev.type,
+        ev.source,
+        ev.time,
+        JSON.stringify(ev.data),
+      );
       const b = i * 8;
       return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}::jsonb)`;
     });

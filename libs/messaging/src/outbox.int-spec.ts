@@ -4,7 +4,15 @@ import { OutboxWriter } from './outbox-writer';
 import { createTestDatabase, percentile, uniqueName, waitFor } from '@sp/testing';
 import { Admin, Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { collect, createTopics, header, openTestDataSource, TEST_EVENT, testKafka, testRegistry } from '../test/messaging-fixtures';
+import {
+  collect,
+  createTopics,
+  header,
+  openTestDataSource,
+  TEST_EVENT,
+  testKafka,
+  testRegistry,
+} from '../test/messaging-fixtures';
 
 describe('transactional outbox (real Postgres and Kafka)', () => {
   const topic = uniqueName('test.outbox').replace(/_/g, '-');
@@ -42,7 +50,11 @@ describe('transactional outbox (real Postgres and Kafka)', () => {
 
     await expect(
       ds.transaction(async (m) => {
-        await writer.enqueue(m, { type: TEST_EVENT, subject: 'rolled-back', data: { key: 'rolled-back', seq: 0 } });
+        await writer.enqueue(m, {
+          type: TEST_EVENT,
+          subject: 'rolled-back',
+          data: { key: 'rolled-back', seq: 0 },
+        });
         throw new Error('business rule failed');
       }),
     ).rejects.toThrow('business rule failed');
@@ -66,7 +78,10 @@ describe('transactional outbox (real Postgres and Kafka)', () => {
       if (batch % 10 === 0) await new Promise((r) => setTimeout(r, 20)); // a stream, not one burst
     }
 
-    await waitFor(() => collector.messages.length >= total, { timeoutMs: 30000, message: `${total} events on ${topic}` });
+    await waitFor(() => collector.messages.length >= total, {
+      timeoutMs: 30000,
+      message: `${total} events on ${topic}`,
+    });
     await new Promise((r) => setTimeout(r, 500)); // anything extra (a leak of the rolled-back event) would arrive now
     await collector.stop();
 
@@ -91,7 +106,9 @@ describe('transactional outbox (real Postgres and Kafka)', () => {
     const lags = received.map((r) => r.at - committedAt.get(r.id)!);
     const p50 = percentile(lags, 50);
     const p99 = percentile(lags, 99);
-    console.log(`outbox publish lag, commit to consumer: median ${p50} ms, p99 ${p99} ms over ${lags.length} events`);
+    console.log(
+      `outbox publish lag, commit to consumer: median ${p50} ms, p99 ${p99} ms over ${lags.length} events`,
+    );
     expect(p50).toBeLessThan(1000);
   });
 
@@ -119,7 +136,9 @@ describe('transactional outbox (real Postgres and Kafka)', () => {
     await waitFor(() => collector.messages.length >= total, { timeoutMs: 30000, message: `${total} events` });
     await new Promise((r) => setTimeout(r, 500));
     await collector.stop();
-    const received = collector.messages.map(({ message }) => JSON.parse(message.value!.toString()) as { key: string; seq: number });
+    const received = collector.messages.map(
+      ({ message }) => JSON.parse(message.value!.toString()) as { key: string; seq: number },
+    );
     expect(received).toHaveLength(total);
     for (let w = 0; w < 6; w++) {
       const seqs = received.filter((r) => r.key === `w${w}`).map((r) => r.seq);

@@ -8,7 +8,13 @@ import { DataSource } from 'typeorm';
 import { createKafka } from './kafka-client';
 import { OutboxRelay } from './outbox-relay';
 import { OutboxWriter } from './outbox-writer';
-import { createTopics, openTestDataSource, TEST_EVENT, testKafka, testRegistry } from '../test/messaging-fixtures';
+import {
+  createTopics,
+  openTestDataSource,
+  TEST_EVENT,
+  testKafka,
+  testRegistry,
+} from '../test/messaging-fixtures';
 
 /**
  * The foundation's promise (invariant 4): events written in committed transactions all arrive, once
@@ -16,7 +22,11 @@ import { createTopics, openTestDataSource, TEST_EVENT, testKafka, testRegistry }
  * SIGKILLed mid-batch.
  */
 describe('outbox to inbox across a broker restart and a SIGKILLed consumer', () => {
-  const broker = new KafkaBroker({ port: 19392, controllerPort: 19393, dataDir: mkdtempSync(path.join(tmpdir(), 'sp-kafka-')) });
+  const broker = new KafkaBroker({
+    port: 19392,
+    controllerPort: 19393,
+    dataDir: mkdtempSync(path.join(tmpdir(), 'sp-kafka-')),
+  });
   const topic = 'test.reliability.events';
   const group = 'reliability-consumer';
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -25,13 +35,25 @@ describe('outbox to inbox across a broker restart and a SIGKILLed consumer', () 
   let child: ChildProcess | undefined;
 
   const startConsumer = () => {
-    child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(__dirname, '../test/consumer-process.ts')], {
-      env: { ...process.env, DB_URL: db.url, BROKERS: broker.brokers.join(','), TOPIC: topic, GROUP: group },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    child = spawn(
+      process.execPath,
+      ['-r', '@swc-node/register', path.join(__dirname, '../test/consumer-process.ts')],
+      {
+        env: {
+          ...process.env,
+          DB_URL: db.url,
+          BROKERS: broker.brokers.join(','),
+          TOPIC: topic,
+          GROUP: group,
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
   };
   const effects = async () =>
-    (await ds.query(`SELECT count(*)::int AS rows, count(DISTINCT ce_id)::int AS events FROM effects`))[0] as {
+    (
+      await ds.query(`SELECT count(*)::int AS rows, count(DISTINCT ce_id)::int AS events FROM effects`)
+    )[0] as {
       rows: number;
       events: number;
     };
@@ -55,7 +77,11 @@ describe('outbox to inbox across a broker restart and a SIGKILLed consumer', () 
   });
 
   it('delivers every committed event exactly once in effect', async () => {
-    relay = new OutboxRelay({ dataSource: ds, kafka: createKafka('reliability-relay', broker.brokers), name: 'relay' });
+    relay = new OutboxRelay({
+      dataSource: ds,
+      kafka: createKafka('reliability-relay', broker.brokers),
+      name: 'relay',
+    });
     relay.start();
     startConsumer();
     const writer = new OutboxWriter('reliability-test', testRegistry(topic));
@@ -93,7 +119,10 @@ describe('outbox to inbox across a broker restart and a SIGKILLed consumer', () 
     startConsumer();
 
     // 2. Stop the broker mid-stream; writes go on committing into the outbox meanwhile.
-    await waitFor(async () => (await effects()).rows >= killedAt.rows + 300, { timeoutMs: 90000, message: 'consumer resumed after SIGKILL' });
+    await waitFor(async () => (await effects()).rows >= killedAt.rows + 300, {
+      timeoutMs: 90000,
+      message: 'consumer resumed after SIGKILL',
+    });
     await broker.stop('SIGKILL');
     await write(1000);
     await broker.start();
@@ -107,7 +136,9 @@ describe('outbox to inbox across a broker restart and a SIGKILLed consumer', () 
     await new Promise((r) => setTimeout(r, 2000)); // a late duplicate application would show now
     const final = await effects();
     const [{ ghosts }] = await ds.query(`SELECT count(*)::int AS ghosts FROM effects WHERE key = 'ghost'`);
-    const [{ unpublished }] = await ds.query(`SELECT count(*)::int AS unpublished FROM outbox WHERE published_at IS NULL`);
+    const [{ unpublished }] = await ds.query(
+      `SELECT count(*)::int AS unpublished FROM outbox WHERE published_at IS NULL`,
+    );
     const perKey: { key: string; ordered: boolean }[] = await ds.query(
       `SELECT key, bool_and(seq > prev) AS ordered FROM (
          SELECT key, seq, lag(seq, 1, -1) OVER (PARTITION BY key ORDER BY n) AS prev FROM effects) s GROUP BY key`,

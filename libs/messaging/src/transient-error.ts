@@ -12,7 +12,14 @@ const TRANSIENT_PG_CODES = new Set([
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now
 ]);
-const TRANSIENT_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND']);
+const TRANSIENT_NODE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+]);
 const TRANSIENT_MESSAGES = [
   /Connection terminated/i,
   /connection timeout/i,
@@ -30,9 +37,16 @@ export class PermanentError extends Error {
 export function isTransientError(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
   if (err instanceof PermanentError) return false;
-  const e = err as { code?: unknown; message?: unknown; driverError?: unknown; retriable?: unknown; cause?: unknown };
+  const e = err as {
+    code?: unknown;
+    message?: unknown;
+    driverError?: unknown;
+    retriable?: unknown;
+    cause?: unknown;
+  };
   const code = typeof e.code === 'string' ? e.code : undefined;
-  if (code && (TRANSIENT_PG_CODES.has(code) || code.startsWith('08') || TRANSIENT_NODE_CODES.has(code))) return true;
+  if (code && (TRANSIENT_PG_CODES.has(code) || code.startsWith('08') || TRANSIENT_NODE_CODES.has(code)))
+    return true;
   if (e.retriable === true) return true; // kafkajs marks its retriable errors
   const message = typeof e.message === 'string' ? e.message : '';
   if (TRANSIENT_MESSAGES.some((re) => re.test(message))) return true;

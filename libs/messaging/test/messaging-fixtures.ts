@@ -53,7 +53,10 @@ export async function createTopics(admin: Admin, topics: string[], partitions = 
 export async function collect(
   kafka: Kafka,
   topic: string,
-): Promise<{ messages: { message: KafkaMessage; at: number; partition: number }[]; stop: () => Promise<void> }> {
+): Promise<{
+  messages: { message: KafkaMessage; at: number; partition: number }[];
+  stop: () => Promise<void>;
+}> {
   const consumer: Consumer = kafka.consumer({ groupId: `collector-${topic}-${Math.random()}` });
   const messages: { message: KafkaMessage; at: number; partition: number }[] = [];
   await consumer.connect();

@@ -3,7 +3,11 @@
  * (e.g. `MATCHING_DATABASE_URL`) names it outright, otherwise `DATABASE_URL` names the server and the
  * service's database name replaces its path, otherwise the local default on 127.0.0.1:5432.
  */
-export function serviceDatabaseUrl(service: string, database: string, env: NodeJS.ProcessEnv = process.env): string {
+export function serviceDatabaseUrl(
+  service: string,
+  database: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const own = env[`${service.toUpperCase().replace(/-/g, '_')}_DATABASE_URL`];
   if (own) return own;
   const shared = env.DATABASE_URL;

@@ -33,7 +33,12 @@ export async function migrateDatabase(
   migrations: Function[],
 ): Promise<string[]> {
   await ensureDatabase(databaseUrl);
-  const ds = createServiceDataSource({ url: databaseUrl, migrations, poolSize: 2, applicationName: 'migrate' });
+  const ds = createServiceDataSource({
+    url: databaseUrl,
+    migrations,
+    poolSize: 2,
+    applicationName: 'migrate',
+  });
   await ds.initialize();
   try {
     await ds.query('SELECT pg_advisory_lock(hashtext($1))', ['sp:migrations']);

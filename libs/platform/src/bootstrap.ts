@@ -50,7 +50,9 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<INestApp
     .setVersion('1')
     .addBearerAuth()
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docs), { jsonDocumentUrl: 'docs/json' });
+  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, docs), {
+    jsonDocumentUrl: 'docs/json',
+  });
 
   if (opts.configure) await opts.configure(app);
 

@@ -67,7 +67,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       errors = [{ field: 'body', message: 'not valid JSON' }];
     } else {
       const e = exception as Error;
-      this.log.error(`${req.method} ${req.path} failed: ${e?.name ?? 'Error'}: ${e?.message ?? String(exception)}`);
+      this.log.error(
+        `${req.method} ${req.path} failed: ${e?.name ?? 'Error'}: ${e?.message ?? String(exception)}`,
+      );
     }
     if (res.headersSent) return;
     res

@@ -27,7 +27,10 @@ export class RedisConnection implements OnApplicationShutdown {
       await Promise.race([
         this.client.ping(),
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`redis did not answer within ${timeoutMs} ms`)), timeoutMs);
+          timer = setTimeout(
+            () => reject(new Error(`redis did not answer within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
         }),
       ]);
     } finally {

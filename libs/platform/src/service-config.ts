@@ -11,7 +11,10 @@ export const SERVICES: ServiceDescriptor[] = servicesFile.services;
 
 export function serviceDescriptor(name: string): ServiceDescriptor {
   const found = SERVICES.find((s) => s.name === name);
-  if (!found) throw new Error(`unknown service "${name}" (infra/services.json lists ${SERVICES.map((s) => s.name).join(', ')})`);
+  if (!found)
+    throw new Error(
+      `unknown service "${name}" (infra/services.json lists ${SERVICES.map((s) => s.name).join(', ')})`,
+    );
   return found;
 }
 

@@ -1,10 +1,14 @@
 import { ensureDatabase } from '@sp/persistence';
 import { Client } from 'pg';
 
-export const TEST_PG_SERVER = process.env.TEST_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const TEST_PG_SERVER =
+  process.env.TEST_DATABASE_SERVER_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** A fresh database on the stack's Postgres for one spec; `drop()` removes it (and its connections). */
-export async function createTestDatabase(name: string, server = TEST_PG_SERVER): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createTestDatabase(
+  name: string,
+  server = TEST_PG_SERVER,
+): Promise<{ url: string; drop(): Promise<void> }> {
   const url = new URL(server);
   url.pathname = `/${name}`;
   await ensureDatabase(url.toString());

@@ -17,7 +17,9 @@ export async function waitFor<T>(
       last = err instanceof Error ? `${err.name}: ${err.message}` : err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${opts.timeoutMs ?? 30000} ms: ${opts.message} (last: ${JSON.stringify(last)})`);
+      throw new Error(
+        `timed out after ${opts.timeoutMs ?? 30000} ms: ${opts.message} (last: ${JSON.stringify(last)})`,
+      );
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 100));
   }

@@ -7,7 +7,13 @@ import { createKafka, kafkaBrokers } from '../kafka-client';
 import { OutboxRelay } from '../outbox-relay';
 import { OutboxWriter } from '../outbox-writer';
 import { EventContext, KafkaInboxTransport } from './kafka-inbox.transport';
-import { createTopics, openTestDataSource, TEST_EVENT, testKafka, testRegistry } from '../../test/messaging-fixtures';
+import {
+  createTopics,
+  openTestDataSource,
+  TEST_EVENT,
+  testKafka,
+  testRegistry,
+} from '../../test/messaging-fixtures';
 
 @Controller()
 class TestHandlers {
@@ -15,7 +21,11 @@ class TestHandlers {
   async happened(@Payload() data: { key: string; seq: number }, @Ctx() ctx: EventContext) {
     await ctx
       .getManager()
-      .query(`INSERT INTO effects (ce_id, key, seq) VALUES ($1, $2, $3)`, [ctx.getEvent().id, data.key, data.seq]);
+      .query(`INSERT INTO effects (ce_id, key, seq) VALUES ($1, $2, $3)`, [
+        ctx.getEvent().id,
+        data.key,
+        data.seq,
+      ]);
     if (data.seq === 13) throw new Error('unlucky: the handler fails, so its inbox claim must roll back too');
   }
 }

@@ -1,4 +1,13 @@
-import { DynamicModule, Provider, Inject, Injectable, Module, OnApplicationBootstrap, Optional, OnApplicationShutdown } from '@nestjs/common';
+import {
+  DynamicModule,
+  Provider,
+  Inject,
+  Injectable,
+  Module,
+  OnApplicationBootstrap,
+  Optional,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { createKafka, kafkaBrokers } from '../kafka-client';
@@ -65,7 +74,13 @@ export class MessagingModule {
           provide: KafkaInboxTransport,
           inject: [DataSource, KAFKA_CLIENT],
           useFactory: (dataSource: DataSource, kafka: Kafka) =>
-            new KafkaInboxTransport({ name: opts.service, kafka, dataSource }),
+            new KafkaInboxTransport({
+              // A test booting a service in-process joins its own group, so it neither steals the
+              // running service's partitions nor moves that service's committed offsets.
+              name: process.env.SP_CONSUMER_GROUP || opts.service,
+              kafka,
+              dataSource,
+            }),
         },
       ],
       exports: [MESSAGING_OPTIONS, KAFKA_CLIENT, OutboxWriter, OutboxRelay, KafkaHealth, KafkaInboxTransport],

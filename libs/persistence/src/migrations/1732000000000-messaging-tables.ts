@@ -25,8 +25,12 @@ export class MessagingTables1732000000000 implements MigrationInterface {
         "attempts" int NOT NULL DEFAULT 0,
         "last_error" text
       )`);
-    await q.query(`CREATE INDEX "outbox_unpublished_idx" ON "outbox" ("lane", "id") WHERE "published_at" IS NULL`);
-    await q.query(`CREATE INDEX "outbox_published_at_idx" ON "outbox" ("published_at") WHERE "published_at" IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX "outbox_unpublished_idx" ON "outbox" ("lane", "id") WHERE "published_at" IS NULL`,
+    );
+    await q.query(
+      `CREATE INDEX "outbox_published_at_idx" ON "outbox" ("published_at") WHERE "published_at" IS NOT NULL`,
+    );
     await q.query(`
       CREATE FUNCTION "outbox_notify"() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
