@@ -28,7 +28,11 @@ module.exports = {
   // Integration specs wait on real brokers and databases; unit specs finish long before this.
   testTimeout: 180000,
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/{libs,services,infra,scripts,e2e,deploy}/**/*.spec.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/{libs,services,infra,scripts,e2e,deploy}/**/*.spec.ts'],
+    },
     {
       ...common,
       displayName: 'integration',

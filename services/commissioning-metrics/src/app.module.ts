@@ -3,6 +3,8 @@ import { PlatformModule } from '@sp/platform';
 import { MIGRATIONS } from './migrations';
 
 @Module({
-  imports: [PlatformModule.forService({ service: 'commissioning-metrics', entities: [], migrations: MIGRATIONS })],
+  imports: [
+    PlatformModule.forService({ service: 'commissioning-metrics', entities: [], migrations: MIGRATIONS }),
+  ],
 })
 export class AppModule {}

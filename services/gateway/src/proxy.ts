@@ -22,7 +22,8 @@ export function mountProxies(app: NestExpressApplication): void {
       changeOrigin: false,
       xfwd: true,
       proxyTimeout: 30_000,
-      pathFilter: (path) => path === route.prefix || path.startsWith(`${route.prefix}/`) || path.startsWith(`${route.prefix}?`),
+      pathFilter: (path) =>
+        path === route.prefix || path.startsWith(`${route.prefix}/`) || path.startsWith(`${route.prefix}?`),
       on: {
         // The gateway's JSON body parser has already read the stream; write the parsed body back.
         proxyReq: fixRequestBody,

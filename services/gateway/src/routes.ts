@@ -12,7 +12,9 @@ export function routeTable(env: NodeJS.ProcessEnv = process.env): Route[] {
     s.owns.map((prefix) => ({
       prefix,
       service: s.name,
-      target: env[`${s.name.toUpperCase().replace(/-/g, '_')}_URL`] ?? `http://127.0.0.1:${servicePort(s.name, env)}`,
+      target:
+        env[`${s.name.toUpperCase().replace(/-/g, '_')}_URL`] ??
+        `http://127.0.0.1:${servicePort(s.name, env)}`,
     })),
   );
 }
