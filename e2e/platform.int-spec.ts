@@ -90,6 +90,29 @@ describe('npm start: the whole platform from outside', () => {
     }
   });
 
+  it('refuses bodies over 1 MB with 413, at a service and at the gateway', async () => {
+    const big = JSON.stringify({ padding: 'x'.repeat(1_100_000) });
+    for (const target of ['consent', 'gateway']) {
+      const res = await fetch(url(target, '/api/v1/consents'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: big,
+      });
+      expect({ target, status: res.status, type: res.headers.get('content-type') }).toEqual({
+        target,
+        status: 413,
+        type: expect.stringContaining('application/problem+json'),
+      });
+    }
+    const rss: string[] = [];
+    for (const s of SERVICES) {
+      const text = await (await fetch(url(s.name, '/metrics'))).text();
+      const bytes = Number(/^process_resident_memory_bytes (\d+)/m.exec(text)?.[1]);
+      rss.push(`${s.name} ${(bytes / 1048576).toFixed(0)} MB`);
+    }
+    console.log(`resident memory after start: ${rss.join(', ')}`);
+  });
+
   it('refuses every /api route without a valid token, at each service and through the gateway', async () => {
     const routes: { service: string; method: string; path: string }[] = [];
     for (const s of SERVICES) {

@@ -8,6 +8,10 @@ import { messagingMetrics } from './metrics';
 import { describe } from './outbox-relay';
 import { backoffMs, isTransientError, PermanentError, sleep } from './transient-error';
 
+function defaultGiveUp(): void {
+  process.exit(70);
+}
+
 export type EventHandler = (event: CloudEvent, manager: EntityManager) => Promise<void>;
 
 export interface EventConsumerOptions {
@@ -25,6 +29,13 @@ export interface EventConsumerOptions {
   /** Attempts for a transient error (database or broker away) before the batch is handed back to Kafka. */
   maxTransientAttempts?: number;
   sessionTimeoutMs?: number;
+  /** Rebuild attempts after a crash before giving up (backoff caps at 15 s, so about five minutes). */
+  maxRestartAttempts?: number;
+  /**
+   * What to do when the consumer cannot be rebuilt: by default the process exits so that its
+   * supervisor (npm start, Kubernetes) restarts it. A consumer is never left alive and idle.
+   */
+  onGiveUp?: (error: unknown) => void;
 }
 
 type ConsumerState = 'stopped' | 'starting' | 'running' | 'restarting';
@@ -106,7 +117,13 @@ export class EventConsumer {
     this.state = 'restarting';
     messagingMetrics.consumerRestarts.inc({ consumer: this.opts.name });
     this.restarting = (async () => {
+      let lastError: unknown;
       while (this.state === 'restarting') {
+        if (this.restartAttempts >= (this.opts.maxRestartAttempts ?? 25)) {
+          this.log.error(`consumer could not be rebuilt after ${this.restartAttempts} attempts; giving up`);
+          (this.opts.onGiveUp ?? defaultGiveUp)(lastError);
+          return;
+        }
         await sleep(backoffMs(this.restartAttempts++, 500, 15000));
         try {
           await this.consumer?.disconnect().catch(() => undefined);
@@ -114,6 +131,7 @@ export class EventConsumer {
           this.log.log('consumer rebuilt after crash');
           return;
         } catch (err) {
+          lastError = err;
           this.log.warn(`consumer rebuild failed (${describe(err)})`);
         }
       }
