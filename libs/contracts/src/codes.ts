@@ -1,24 +1,9 @@
 // The code lists of CONTRACT.md ("Codes"), plus the few event-only codes. Events carry these codes and
 // never free text, so a consumer can rely on a closed set and nothing personal can slip in as prose.
 
-/** What a referral asks help with; a referral has one or more. */
-export const NEED_CODES = [
-  'loneliness',
-  'mental-wellbeing',
-  'physical-activity',
-  'healthy-eating',
-  'housing',
-  'money',
-  'employment',
-  'carers',
-  'long-term-condition',
-  'arts-culture',
-  'nature',
-  'bereavement',
-  'digital-inclusion',
-  'family-parenting',
-] as const;
-export type NeedCode = (typeof NEED_CODES)[number];
+/** What a referral asks help with, and the age bands that stand in for birth dates: the domain's own lists. */
+export { AGE_BANDS, NEED_CODES } from '@sp/domain';
+export type { AgeBand, NeedCode } from '@sp/domain';
 
 /** Where a referral is in its life. */
 export const REFERRAL_STATUSES = [
@@ -63,20 +48,6 @@ export type OfferStatus = (typeof OFFER_STATUSES)[number];
 /** A service's capacity status; `limited` means load at or above the soft threshold. */
 export const CAPACITY_STATUSES = ['open', 'limited', 'full', 'paused'] as const;
 export type CapacityStatus = (typeof CAPACITY_STATUSES)[number];
-
-/** Age bands: the only form of age that leaves the referral's own service. */
-export const AGE_BANDS = [
-  '0-17',
-  '18-24',
-  '25-34',
-  '35-44',
-  '45-54',
-  '55-64',
-  '65-74',
-  '75-84',
-  '85+',
-] as const;
-export type AgeBand = (typeof AGE_BANDS)[number];
 
 /** How consent was recorded. */
 export const CONSENT_METHODS = ['verbal', 'written', 'digital'] as const;
