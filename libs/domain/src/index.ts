@@ -5,3 +5,4 @@ export * from './postcode';
 export * from './need-code';
 export * from './age-band';
 export * from './person-key';
+export * from './iso-week';
