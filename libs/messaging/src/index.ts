@@ -9,3 +9,4 @@ export * from './transient-error';
 export * from './metrics';
 export * from './nest/kafka-inbox.transport';
 export * from './nest/messaging.module';
+export * from './event-tools';

@@ -31,18 +31,22 @@ export class PlatformModule {
     const descriptor = serviceDescriptor(opts.service);
     const imports: DynamicModule['imports'] = [TerminusModule, AuthModule.forRoot()];
     if (descriptor.database) {
-      const url = serviceDatabaseUrl(opts.service, descriptor.database);
+      const database = descriptor.database;
       imports.push(
-        TypeOrmModule.forRoot({
-          ...serviceDataSourceOptions({
-            url,
-            entities: opts.entities,
-            migrations: opts.migrations,
-            applicationName: opts.service,
+        // Resolved when the app is created, not when this module is declared, so the environment a
+        // process (or a test) sets before booting decides which database a service uses.
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({
+            ...serviceDataSourceOptions({
+              url: serviceDatabaseUrl(opts.service, database),
+              entities: opts.entities,
+              migrations: opts.migrations,
+              applicationName: opts.service,
+            }),
+            // Keep booting when the database is briefly away; /health says so meanwhile.
+            retryAttempts: 30,
+            retryDelay: 1000,
           }),
-          // Keep booting when the database is briefly away; /health says so meanwhile.
-          retryAttempts: 30,
-          retryDelay: 1000,
         }),
       );
       imports.push(MessagingModule.forRoot({ service: opts.service }));

@@ -1,0 +1,314 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { assertInScope, canSeeOrg, canSeePcn, type AuthClaims } from '@sp/auth';
+import {
+  OFFER_ACCEPTED_V1,
+  OFFER_CANCELLED_V1,
+  OFFER_COMPLETED_V1,
+  OFFER_DECLINED_V1,
+  OFFER_EXPIRED_V1,
+  OFFER_MADE_V1,
+  type OfferAcceptedV1,
+  type OfferCancelReason,
+  type OfferCancelledV1,
+  type OfferCompletedV1,
+  type OfferDeclinedV1,
+  type OfferExpiredV1,
+  type OfferMadeV1,
+  type OfferStatus,
+} from '@sp/contracts';
+import { isoWeekLondon } from '@sp/domain';
+import { OutboxWriter } from '@sp/messaging';
+import { randomUUID } from 'node:crypto';
+import type { DataSource, EntityManager } from 'typeorm';
+import type {
+  CompleteOfferDto,
+  DeclineOfferDto,
+  ListOffersQuery,
+  MakeOfferDto,
+  OfferPage,
+  OfferView,
+} from './offer.dto';
+import {
+  activateReservation,
+  queryRows,
+  releaseActive,
+  releaseReservation,
+  reservePlace,
+  type ShortageReason,
+} from './places';
+
+interface OfferRow {
+  id: string;
+  referral_id: string;
+  service_id: string;
+  organisation_id: string;
+  pcn_code: string;
+  status: OfferStatus;
+  auto: boolean;
+  decline_reason: string | null;
+  created_at: Date;
+  expires_at: Date;
+  decided_at: Date | null;
+}
+
+interface ReferralRow {
+  referral_id: string;
+  pcn_code: string;
+  assessed_at: Date | null;
+  consent: 'none' | 'granted' | 'declined' | 'withdrawn';
+  share_with_vcso: boolean;
+  closed: boolean;
+}
+
+const SHORTAGE: Record<ShortageReason, string> = {
+  'unknown-service': 'the service is unknown to matching',
+  paused: 'the service is paused by its coordinator',
+  full: 'the service has no place left (active plus reserved is at maxActive)',
+  'weekly-intake-used': "the service's weekly intake is used for this week",
+};
+
+export function toOfferView(o: OfferRow): OfferView {
+  return {
+    id: o.id,
+    referralId: o.referral_id,
+    serviceId: o.service_id,
+    organisationId: o.organisation_id,
+    pcnCode: o.pcn_code,
+    status: o.status,
+    auto: o.auto,
+    declineReason: o.decline_reason,
+    createdAt: new Date(o.created_at).toISOString(),
+    expiresAt: new Date(o.expires_at).toISOString(),
+    decidedAt: o.decided_at ? new Date(o.decided_at).toISOString() : null,
+  };
+}
+
+const offerExpiryDays = () => Number(process.env.OFFER_EXPIRY_DAYS ?? 14);
+
+/**
+ * Offers and the places they hold. Every change locks in one order (referral, then offer, then the
+ * service's load row) and writes its event to the outbox in the same transaction.
+ */
+@Injectable()
+export class OfferService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly outbox: OutboxWriter,
+  ) {}
+
+  async make(user: AuthClaims, body: MakeOfferDto, opts: { auto?: boolean } = {}): Promise<OfferView> {
+    await this.untilKnown(body.referralId);
+    return this.ds.transaction(async (m) => {
+      const [referral]: ReferralRow[] = await m.query(
+        `SELECT referral_id, pcn_code, assessed_at, consent, share_with_vcso, closed
+           FROM referral_projection WHERE referral_id = $1 FOR UPDATE`,
+        [body.referralId],
+      );
+      assertInScope(referral && canSeePcn(user, referral.pcn_code), 'referral');
+      if (referral.closed) throw new ConflictException('the referral is closed');
+      // Invariant 2: nothing about a person reaches a VCSO before consent that covers it.
+      if (referral.consent !== 'granted' || !referral.share_with_vcso) {
+        throw new ConflictException('no consent to share with VCSOs stands for this referral');
+      }
+      if (!referral.assessed_at) throw new ConflictException('the referral has not been assessed yet');
+      const [open] = await m.query(
+        `SELECT 1 FROM offers WHERE referral_id = $1 AND status IN ('pending', 'accepted')`,
+        [body.referralId],
+      );
+      if (open) throw new ConflictException('the referral already has an open offer');
+      const [before] = await m.query(`SELECT 1 FROM offers WHERE referral_id = $1 AND service_id = $2`, [
+        body.referralId,
+        body.serviceId,
+      ]);
+      if (before) throw new ConflictException('this service was already offered for this referral');
+
+      const week = isoWeekLondon();
+      const place = await reservePlace(m, body.serviceId, week);
+      if ('shortage' in place) {
+        if (place.shortage === 'unknown-service') throw new NotFoundException('service not found');
+        throw new ConflictException(SHORTAGE[place.shortage]);
+      }
+      const now = new Date();
+      const expiresAt = new Date(now.getTime() + offerExpiryDays() * 86_400_000);
+      const [offer]: OfferRow[] = await m.query(
+        `INSERT INTO offers (id, referral_id, service_id, organisation_id, pcn_code, status, auto, week, created_by, created_at, expires_at)
+         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10) RETURNING *`,
+        [
+          randomUUID(),
+          body.referralId,
+          body.serviceId,
+          place.organisationId,
+          referral.pcn_code,
+          opts.auto ?? false,
+          week,
+          user.sub,
+          now,
+          expiresAt,
+        ],
+      );
+      const data: OfferMadeV1 = {
+        ...this.ref(offer),
+        auto: offer.auto,
+        expiresAt: expiresAt.toISOString(),
+        madeAt: now.toISOString(),
+      };
+      await this.outbox.enqueue(m, { type: OFFER_MADE_V1, subject: offer.referral_id, data });
+      return toOfferView(offer);
+    });
+  }
+
+  async accept(user: AuthClaims, id: string): Promise<OfferView> {
+    return this.decide(user, id, 'pending', async (m, offer) => {
+      await activateReservation(m, offer.service_id);
+      const updated = await this.setStatus(m, offer.id, 'accepted', { decided: true });
+      const data: OfferAcceptedV1 = { ...this.ref(offer), at: new Date().toISOString() };
+      await this.outbox.enqueue(m, { type: OFFER_ACCEPTED_V1, subject: offer.referral_id, data });
+      return updated;
+    });
+  }
+
+  async decline(user: AuthClaims, id: string, body: DeclineOfferDto): Promise<OfferView> {
+    return this.decide(user, id, 'pending', async (m, offer) => {
+      await releaseReservation(m, offer.service_id);
+      const updated = await this.setStatus(m, offer.id, 'declined', {
+        decided: true,
+        declineReason: body.reason,
+      });
+      const data: OfferDeclinedV1 = { ...this.ref(offer), reason: body.reason, at: new Date().toISOString() };
+      await this.outbox.enqueue(m, { type: OFFER_DECLINED_V1, subject: offer.referral_id, data });
+      return updated;
+    });
+  }
+
+  async complete(user: AuthClaims, id: string, body: CompleteOfferDto): Promise<OfferView> {
+    return this.decide(user, id, 'accepted', async (m, offer) => {
+      await releaseActive(m, offer.service_id);
+      const updated = await this.setStatus(m, offer.id, body.outcome, { closed: true });
+      const data: OfferCompletedV1 = {
+        ...this.ref(offer),
+        outcome: body.outcome,
+        at: new Date().toISOString(),
+      };
+      await this.outbox.enqueue(m, { type: OFFER_COMPLETED_V1, subject: offer.referral_id, data });
+      return updated;
+    });
+  }
+
+  async list(user: AuthClaims, query: ListOffersQuery): Promise<OfferPage> {
+    const page = query.page ?? 1;
+    const pageSize = query.pageSize ?? 50;
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (user.role === 'vcso_coordinator') {
+      params.push(user.org);
+      where.push(`organisation_id = $${params.length}`);
+    } else if (user.role !== 'admin') {
+      params.push(user.pcn);
+      where.push(`pcn_code = $${params.length}`);
+    }
+    if (query.status) {
+      params.push(query.status);
+      where.push(`status = $${params.length}`);
+    }
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const [{ total }] = await this.ds.query(`SELECT count(*)::int AS total FROM offers ${clause}`, params);
+    const rows: OfferRow[] = await this.ds.query(
+      `SELECT * FROM offers ${clause} ORDER BY created_at DESC, id LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`,
+      params,
+    );
+    return { items: rows.map(toOfferView), page, pageSize, total };
+  }
+
+  /** Cancels a referral's open offers and frees their places (consent withdrawn, referral closed). */
+  async cancelOpenOffers(m: EntityManager, referralId: string, reason: OfferCancelReason): Promise<number> {
+    const open: OfferRow[] = await m.query(
+      `SELECT * FROM offers WHERE referral_id = $1 AND status IN ('pending', 'accepted') ORDER BY created_at FOR UPDATE`,
+      [referralId],
+    );
+    for (const offer of open) {
+      if (offer.status === 'pending') await releaseReservation(m, offer.service_id);
+      else await releaseActive(m, offer.service_id);
+      await m.query(
+        `UPDATE offers SET status = 'cancelled', cancel_reason = $2, closed_at = now() WHERE id = $1`,
+        [offer.id, reason],
+      );
+      const data: OfferCancelledV1 = { ...this.ref(offer), reason, at: new Date().toISOString() };
+      await this.outbox.enqueue(m, { type: OFFER_CANCELLED_V1, subject: offer.referral_id, data });
+    }
+    return open.length;
+  }
+
+  /** Expires every pending offer whose time is up; returns how many. */
+  async expireDue(now = new Date()): Promise<number> {
+    return this.ds.transaction(async (m) => {
+      const due: OfferRow[] = await m.query(
+        `SELECT * FROM offers WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT 500 FOR UPDATE SKIP LOCKED`,
+        [now],
+      );
+      for (const offer of due) {
+        await releaseReservation(m, offer.service_id);
+        await m.query(`UPDATE offers SET status = 'expired', closed_at = now() WHERE id = $1`, [offer.id]);
+        const data: OfferExpiredV1 = { ...this.ref(offer), at: now.toISOString() };
+        await this.outbox.enqueue(m, { type: OFFER_EXPIRED_V1, subject: offer.referral_id, data });
+      }
+      return due.length;
+    });
+  }
+
+  private async decide(
+    user: AuthClaims,
+    id: string,
+    from: OfferStatus,
+    change: (m: EntityManager, offer: OfferRow) => Promise<OfferView>,
+  ): Promise<OfferView> {
+    return this.ds.transaction(async (m) => {
+      const [offer]: OfferRow[] = await m.query(`SELECT * FROM offers WHERE id = $1 FOR UPDATE`, [id]);
+      // Coordinators only ever see their own organisation's offers: anything else is a 404.
+      assertInScope(offer && canSeeOrg(user, offer.organisation_id), 'offer');
+      if (offer.status !== from) throw new ConflictException(`the offer is ${offer.status}, not ${from}`);
+      return change(m, offer);
+    });
+  }
+
+  private async setStatus(
+    m: EntityManager,
+    id: string,
+    status: OfferStatus,
+    opts: { decided?: boolean; closed?: boolean; declineReason?: string },
+  ): Promise<OfferView> {
+    const [row] = await queryRows<OfferRow>(
+      m,
+      `UPDATE offers SET status = $2,
+              decided_at = CASE WHEN $3 THEN now() ELSE decided_at END,
+              closed_at = CASE WHEN $4 OR $2 IN ('declined', 'completed', 'did-not-attend') THEN now() ELSE closed_at END,
+              decline_reason = COALESCE($5, decline_reason)
+        WHERE id = $1 RETURNING *`,
+      [id, status, opts.decided ?? false, opts.closed ?? false, opts.declineReason ?? null],
+    );
+    return toOfferView(row);
+  }
+
+  private ref(o: OfferRow) {
+    return {
+      offerId: o.id,
+      referralId: o.referral_id,
+      serviceId: o.service_id,
+      organisationId: o.organisation_id,
+      pcnCode: o.pcn_code,
+    };
+  }
+
+  /** The referral's projection trails its events by a hop: wait briefly for one just assessed. */
+  private async untilKnown(referralId: string, timeoutMs = 3000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const rows: unknown[] = await this.ds.query(
+        `SELECT 1 FROM referral_projection WHERE referral_id = $1 AND consent <> 'none' AND assessed_at IS NOT NULL`,
+        [referralId],
+      );
+      if (rows.length || Date.now() > deadline) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}

@@ -1,0 +1,330 @@
+import type { INestApplication } from '@nestjs/common';
+import { mintDevToken } from '@sp/auth';
+import { EVENT_EXAMPLES, type CloudEvent, type EventData, type EventType } from '@sp/contracts';
+import { collectEvents, createEventPublisher, type EventCollector, type EventPublisher } from '@sp/messaging';
+import { bootstrapService } from '@sp/platform';
+import { createTestDatabase, uniqueName, waitFor } from '@sp/testing';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../src/app.module';
+import { MIGRATIONS } from '../src/migrations';
+
+/**
+ * Matching in two instances on one database, fed with real referral, consent and capacity events:
+ * invariant 3 under a race of concurrent offers, and invariant 2 (no offer without consent to share;
+ * a withdrawal cancels open offers and frees their places).
+ */
+const PORTS = [3123, 3124];
+const PCN = 'U00001';
+const ORG = randomUUID();
+const OTHER_ORG = randomUUID();
+
+function event<T extends EventType>(
+  type: T,
+  data: EventData<T>,
+  subject: string,
+  source = 'test',
+): CloudEvent {
+  return {
+    id: randomUUID(),
+    type,
+    source,
+    specversion: '1.0',
+    time: new Date().toISOString(),
+    subject,
+    datacontenttype: 'application/json',
+    data,
+  };
+}
+
+const now = () => new Date().toISOString();
+const referralEvents = (referralId: string, share = true): CloudEvent[] => [
+  event(
+    'referral.received.v1',
+    {
+      ...EVENT_EXAMPLES['referral.received.v1'],
+      referralId,
+      pcnCode: PCN,
+      practiceCode: 'P00001',
+      personKey: randomBytes(32).toString('hex'),
+      receivedAt: now(),
+    },
+    referralId,
+  ),
+  event(
+    'consent.granted.v1',
+    {
+      consentId: randomUUID(),
+      referralId,
+      pcnCode: PCN,
+      method: 'verbal',
+      shareWithVcso: share,
+      recordedAt: now(),
+    },
+    referralId,
+  ),
+  event(
+    'referral.assessed.v1',
+    { referralId, pcnCode: PCN, needs: ['loneliness'], autoOffer: false, assessedAt: now() },
+    referralId,
+  ),
+];
+const capacity = (
+  serviceId: string,
+  organisationId: string,
+  maxActive: number,
+  weeklyIntake: number,
+  status = 'open',
+) =>
+  event(
+    'capacity.updated.v1',
+    {
+      serviceId,
+      organisationId,
+      maxActive,
+      weeklyIntake,
+      active: 0,
+      reserved: 0,
+      offersThisWeek: 0,
+      status: status as 'open',
+      changedAt: now(),
+    },
+    serviceId,
+  );
+
+describe('matching: offers, places and consent (two instances, real stack)', () => {
+  const apps: INestApplication[] = [];
+  let ds: DataSource;
+  let dropDb: () => Promise<void>;
+  let publisher: EventPublisher;
+  let matchingTopic: EventCollector;
+  let linkWorker: string;
+  let coordinator: string;
+  let otherCoordinator: string;
+  const savedEnv = { ...process.env };
+
+  beforeAll(async () => {
+    const db = await createTestDatabase(uniqueName('sp_test_matching'));
+    dropDb = db.drop;
+    process.env.MATCHING_DATABASE_URL = db.url;
+    process.env.SP_CONSUMER_GROUP = uniqueName('matching-it');
+    for (const port of PORTS) {
+      apps.push(
+        await bootstrapService({
+          service: 'matching',
+          module: AppModule,
+          title: 'matching',
+          migrations: MIGRATIONS,
+          port,
+        }),
+      );
+    }
+    ds = new DataSource({ type: 'postgres', url: db.url });
+    await ds.initialize();
+    publisher = await createEventPublisher('matching-it');
+    matchingTopic = await collectEvents('sp.matching.events.v1', 'matching-it');
+    linkWorker = await mintDevToken({ sub: 'lw-1', role: 'link_worker', pcn: PCN });
+    coordinator = await mintDevToken({ sub: 'co-1', role: 'vcso_coordinator', org: ORG });
+    otherCoordinator = await mintDevToken({ sub: 'co-2', role: 'vcso_coordinator', org: OTHER_ORG });
+  });
+
+  afterAll(async () => {
+    for (const app of apps) await app.close();
+    await matchingTopic?.stop();
+    await publisher?.close();
+    await ds?.destroy();
+    await dropDb?.();
+    process.env = savedEnv;
+  });
+
+  const post = (port: number, path: string, token: string, body: unknown) =>
+    fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  async function seed(
+    referrals: number,
+    services: { id: string; org: string; maxActive: number; weeklyIntake: number }[],
+    share = true,
+  ) {
+    const ids = Array.from({ length: referrals }, () => randomUUID());
+    await publisher.publish(...services.map((s) => capacity(s.id, s.org, s.maxActive, s.weeklyIntake)));
+    await publisher.publish(...ids.flatMap((id) => referralEvents(id, share)));
+    await waitFor(
+      async () => {
+        const [{ n }] = await ds.query(
+          `SELECT count(*)::int AS n FROM referral_projection WHERE referral_id = ANY($1) AND assessed_at IS NOT NULL AND consent = 'granted'`,
+          [ids],
+        );
+        const [{ s }] = await ds.query(
+          `SELECT count(*)::int AS s FROM service_load WHERE service_id = ANY($1)`,
+          [services.map((x) => x.id)],
+        );
+        return n === ids.length && s === services.length;
+      },
+      { timeoutMs: 90_000, message: `${referrals} referrals and ${services.length} services projected` },
+    );
+    return ids;
+  }
+
+  it('never exceeds maxActive or weeklyIntake under 600 concurrent offers across two instances, and every 409 is a real shortage', async () => {
+    const services = [
+      { id: randomUUID(), org: ORG, maxActive: 5, weeklyIntake: 20 },
+      { id: randomUUID(), org: ORG, maxActive: 30, weeklyIntake: 7 },
+      { id: randomUUID(), org: ORG, maxActive: 2, weeklyIntake: 2 },
+      { id: randomUUID(), org: OTHER_ORG, maxActive: 11, weeklyIntake: 50 },
+    ];
+    const referrals = await seed(600, services);
+    const results = await Promise.all(
+      referrals.map(async (referralId, i) => {
+        const service = services[i % services.length];
+        const res = await post(PORTS[i % 2], '/offers', linkWorker, { referralId, serviceId: service.id });
+        const body = (await res.json()) as { id?: string; detail?: string };
+        return { service: service.id, status: res.status, detail: body.detail };
+      }),
+    );
+    const placed = results.filter((r) => r.status === 201);
+    const refused = results.filter((r) => r.status === 409);
+    expect(placed.length + refused.length).toBe(results.length);
+    const loads: { service_id: string; reserved: number; active: number; offers_this_week: number }[] =
+      await ds.query(
+        `SELECT service_id, reserved, active, offers_this_week FROM service_load WHERE service_id = ANY($1)`,
+        [services.map((s) => s.id)],
+      );
+    for (const s of services) {
+      const limit = Math.min(s.maxActive, s.weeklyIntake);
+      const load = loads.find((l) => l.service_id === s.id)!;
+      const [{ offers }] = await ds.query(
+        `SELECT count(*)::int AS offers FROM offers WHERE service_id = $1`,
+        [s.id],
+      );
+      // Exactly as many places as there were, never one more: and the load row agrees with the offers.
+      expect({
+        service: s.id,
+        placed: placed.filter((p) => p.service === s.id).length,
+        offers,
+        reserved: load.reserved,
+      }).toEqual({
+        service: s.id,
+        placed: limit,
+        offers: limit,
+        reserved: limit,
+      });
+      expect(load.offers_this_week).toBeLessThanOrEqual(s.weeklyIntake);
+      // Every refusal for this service names a real shortage, and the service really is at its limit.
+      for (const r of refused.filter((x) => x.service === s.id)) {
+        expect(r.detail).toMatch(s.maxActive <= s.weeklyIntake ? /no place left/ : /weekly intake is used/);
+      }
+    }
+    await waitFor(
+      () =>
+        matchingTopic.events.filter((e) => e.type === 'offer.made.v1' && placed.length).length >=
+        placed.length,
+      {
+        message: 'an offer.made.v1 per placement',
+      },
+    );
+    console.log(
+      `race: ${results.length} concurrent offers over 2 instances, ${placed.length} placed, ${refused.length} refused (409)`,
+    );
+  });
+
+  it('backs the limits with the database itself', async () => {
+    const id = randomUUID();
+    await publisher.publish(capacity(id, ORG, 1, 1));
+    await waitFor(
+      async () => (await ds.query(`SELECT 1 FROM service_load WHERE service_id = $1`, [id])).length,
+      {
+        message: 'service projected',
+      },
+    );
+    await expect(
+      ds.query(`UPDATE service_load SET reserved = 2 WHERE service_id = $1`, [id]),
+    ).rejects.toThrow(/above its maxActive/);
+    await expect(
+      ds.query(`UPDATE service_load SET offers_this_week = 2, week = 'x' WHERE service_id = $1`, [id]),
+    ).rejects.toThrow(/above its weeklyIntake/);
+    // Lowering the limit below the load evicts nobody.
+    await ds.query(`UPDATE service_load SET reserved = 1 WHERE service_id = $1`, [id]);
+    await ds.query(`UPDATE service_load SET max_active = 0 WHERE service_id = $1`, [id]);
+  });
+
+  it('offers nothing without consent to share, and a withdrawal cancels the open offer and frees its place', async () => {
+    const service = { id: randomUUID(), org: ORG, maxActive: 1, weeklyIntake: 5 };
+    const [noShare] = await seed(1, [service], false);
+    const [shared] = await seed(1, [service], true);
+    const refused = await post(PORTS[0], '/offers', linkWorker, {
+      referralId: noShare,
+      serviceId: service.id,
+    });
+    expect(refused.status).toBe(409);
+    expect(((await refused.json()) as { detail: string }).detail).toMatch(/no consent to share/);
+
+    const made = await post(PORTS[1], '/offers', linkWorker, { referralId: shared, serviceId: service.id });
+    expect(made.status).toBe(201);
+    const offer = (await made.json()) as { id: string };
+    // Coordinators of another organisation never see it.
+    expect((await post(PORTS[0], `/offers/${offer.id}/accept`, otherCoordinator, {})).status).toBe(404);
+    expect((await post(PORTS[0], `/offers/${offer.id}/accept`, coordinator, {})).status).toBe(200);
+
+    await publisher.publish(
+      event(
+        'consent.withdrawn.v1',
+        { consentId: randomUUID(), referralId: shared, pcnCode: PCN, withdrawnAt: now() },
+        shared,
+      ),
+    );
+    await waitFor(
+      async () =>
+        (await ds.query(`SELECT status FROM offers WHERE id = $1`, [offer.id]))[0].status === 'cancelled',
+      { message: 'offer cancelled after the withdrawal' },
+    );
+    const [load] = await ds.query(`SELECT active, reserved FROM service_load WHERE service_id = $1`, [
+      service.id,
+    ]);
+    expect(load).toEqual({ active: 0, reserved: 0 });
+    await waitFor(
+      () =>
+        matchingTopic.events.some(
+          (e) => e.type === 'offer.cancelled.v1' && (e.data as { offerId: string }).offerId === offer.id,
+        ),
+      { message: 'offer.cancelled.v1 published' },
+    );
+  });
+
+  it('turns an acceptance into an active place, and completion or a decline frees it', async () => {
+    const service = { id: randomUUID(), org: ORG, maxActive: 1, weeklyIntake: 10 };
+    const [a, b, c] = await seed(3, [service]);
+    const first = (await (
+      await post(PORTS[0], '/offers', linkWorker, { referralId: a, serviceId: service.id })
+    ).json()) as { id: string };
+    expect(
+      (await post(PORTS[1], '/offers', linkWorker, { referralId: b, serviceId: service.id })).status,
+    ).toBe(409);
+    expect(
+      (await post(PORTS[0], `/offers/${first.id}/decline`, coordinator, { reason: 'not-suitable' })).status,
+    ).toBe(200);
+    const second = (await (
+      await post(PORTS[1], '/offers', linkWorker, { referralId: b, serviceId: service.id })
+    ).json()) as { id: string };
+    expect((await post(PORTS[0], `/offers/${second.id}/accept`, coordinator, {})).status).toBe(200);
+    expect(
+      (await post(PORTS[0], '/offers', linkWorker, { referralId: c, serviceId: service.id })).status,
+    ).toBe(409);
+    expect(
+      (await post(PORTS[1], `/offers/${second.id}/complete`, coordinator, { outcome: 'did-not-attend' }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await post(PORTS[0], '/offers', linkWorker, { referralId: c, serviceId: service.id })).status,
+    ).toBe(201);
+    // The same service is never offered twice for one referral.
+    expect(
+      (await post(PORTS[0], '/offers', linkWorker, { referralId: a, serviceId: service.id })).status,
+    ).toBe(409);
+    const bad = await post(PORTS[0], `/offers/${second.id}/complete`, coordinator, { outcome: 'finished' });
+    expect(bad.status).toBe(400);
+  });
+});
