@@ -49,6 +49,10 @@ export type OfferStatus = (typeof OFFER_STATUSES)[number];
 export const CAPACITY_STATUSES = ['open', 'limited', 'full', 'paused'] as const;
 export type CapacityStatus = (typeof CAPACITY_STATUSES)[number];
 
+/** How a VCSO service meets people. */
+export const SERVICE_MODES = ['in-person', 'online', 'phone'] as const;
+export type ServiceMode = (typeof SERVICE_MODES)[number];
+
 /** How consent was recorded. */
 export const CONSENT_METHODS = ['verbal', 'written', 'digital'] as const;
 export type ConsentMethod = (typeof CONSENT_METHODS)[number];

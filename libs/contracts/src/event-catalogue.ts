@@ -41,8 +41,10 @@ import {
   ReferralReceivedV1,
   ReferralStatusChangedV1,
   ReferralWaitlistedV1,
+  SERVICE_REGISTERED_V1,
   SERVICE_REOPENED_V1,
   SERVICE_THROTTLED_V1,
+  ServiceRegisteredV1,
   ServiceReopenedV1,
   ServiceThrottledV1,
 } from './events';
@@ -204,6 +206,13 @@ const DEFINITIONS = {
     CapacityAlertRaisedV1,
     'serviceId',
     'A service has stayed throttled long enough to need attention.',
+  ),
+  [SERVICE_REGISTERED_V1]: define(
+    SERVICE_REGISTERED_V1,
+    Topics.Capacity,
+    ServiceRegisteredV1,
+    'serviceId',
+    'A VCSO service joined the directory, with the settings matching needs (no contact details).',
   ),
   [ANALYTICS_STATUS_CHANGED_V1]: define(
     ANALYTICS_STATUS_CHANGED_V1,

@@ -9,6 +9,7 @@ import {
   IsNumber,
   IsUUID,
   Matches,
+  Max,
   MaxLength,
   Min,
   ValidateBy,
@@ -169,6 +170,31 @@ export function Ratio(description: string): PropertyDecorator {
   return compose(
     IsNumber({ allowNaN: false, allowInfinity: false }, { message: '$property must be a finite number' }),
     Min(0, { message: '$property must not be negative' }),
+    describe(description),
+  );
+}
+
+/** A list of distinct ISO 639-1 language codes (the languages a service works in). */
+export function LanguageCodes(description: string): PropertyDecorator {
+  return compose(
+    IsArray({ message: '$property must be an array' }),
+    ArrayMaxSize(30, { message: '$property must have at most 30 items' }),
+    ArrayUnique({ message: '$property must not repeat a code' }),
+    Matches(LANGUAGE_CODE_PATTERN, {
+      each: true,
+      message: 'each of $property must be an ISO 639-1 code (2 lower-case letters)',
+    }),
+    describe(description),
+  );
+}
+
+/** Latitude or longitude in decimal degrees (WGS84) of a place, never of a person's home. */
+export function Degrees(axis: 'latitude' | 'longitude', description: string): PropertyDecorator {
+  const limit = axis === 'latitude' ? 90 : 180;
+  return compose(
+    IsNumber({ allowNaN: false, allowInfinity: false }, { message: '$property must be a finite number' }),
+    Min(-limit, { message: `$property must be a ${axis} in degrees` }),
+    Max(limit, { message: `$property must be a ${axis} in degrees` }),
     describe(description),
   );
 }

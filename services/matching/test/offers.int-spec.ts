@@ -5,6 +5,7 @@ import { collectEvents, createEventPublisher, type EventCollector, type EventPub
 import { bootstrapService } from '@sp/platform';
 import { createTestDatabase, uniqueName, waitFor } from '@sp/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { MIGRATIONS } from '../src/migrations';
@@ -108,6 +109,7 @@ describe('matching: offers, places and consent (two instances, real stack)', () 
     dropDb = db.drop;
     process.env.MATCHING_DATABASE_URL = db.url;
     process.env.SP_CONSUMER_GROUP = uniqueName('matching-it');
+    process.env.SP_QUEUE_PREFIX = uniqueName('matching-it');
     for (const port of PORTS) {
       apps.push(
         await bootstrapService({
@@ -326,5 +328,55 @@ describe('matching: offers, places and consent (two instances, real stack)', () 
     ).toBe(409);
     const bad = await post(PORTS[0], `/offers/${second.id}/complete`, coordinator, { outcome: 'finished' });
     expect(bad.status).toBe(400);
+  });
+
+  it('expires an unanswered offer by its delayed job, even across a restart of matching and a Redis that lost its data', async () => {
+    const service = { id: randomUUID(), org: ORG, maxActive: 1, weeklyIntake: 10 };
+    const [referralId] = await seed(1, [service]);
+    process.env.OFFER_EXPIRY_DAYS = String(25 / 86_400); // 25 seconds: longer than closing the apps takes
+    const made = await post(PORTS[0], '/offers', linkWorker, { referralId, serviceId: service.id });
+    expect(made.status).toBe(201);
+    const offer = (await made.json()) as { id: string; expiresAt: string };
+
+    // Matching stops, and Redis forgets every job (this Redis keeps nothing on disk).
+    for (const app of apps.splice(0)) await app.close();
+    const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const keys = await redis.keys(`bull:${process.env.SP_QUEUE_PREFIX}-matching-offer-expiry:*`);
+    expect(keys.length).toBeGreaterThan(0);
+    await redis.del(...keys);
+    redis.disconnect();
+    expect((await ds.query(`SELECT status FROM offers WHERE id = $1`, [offer.id]))[0].status).toBe('pending');
+
+    // It comes back after the offer lapsed: the job is re-armed from Postgres and runs at once.
+    await waitFor(() => Date.now() > new Date(offer.expiresAt).getTime(), {
+      timeoutMs: 40_000,
+      message: 'offer lapses',
+    });
+    apps.push(
+      await bootstrapService({
+        service: 'matching',
+        module: AppModule,
+        title: 'matching',
+        migrations: MIGRATIONS,
+        port: PORTS[0],
+      }),
+    );
+    await waitFor(
+      async () =>
+        (await ds.query(`SELECT status FROM offers WHERE id = $1`, [offer.id]))[0].status === 'expired',
+      { timeoutMs: 20_000, message: 'offer expired after the restart' },
+    );
+    const [load] = await ds.query(`SELECT active, reserved FROM service_load WHERE service_id = $1`, [
+      service.id,
+    ]);
+    expect(load).toEqual({ active: 0, reserved: 0 });
+    await waitFor(
+      () =>
+        matchingTopic.events.some(
+          (e) => e.type === 'offer.expired.v1' && (e.data as { offerId: string }).offerId === offer.id,
+        ),
+      { message: 'offer.expired.v1 published' },
+    );
+    delete process.env.OFFER_EXPIRY_DAYS;
   });
 });

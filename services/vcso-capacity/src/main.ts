@@ -5,7 +5,7 @@ import { MIGRATIONS } from './migrations';
 void bootstrapService({
   service: 'vcso-capacity',
   module: AppModule,
-  title: 'Vcso Capacity service',
+  title: 'VCSO capacity service',
   migrations: MIGRATIONS,
 }).catch((err: unknown) => {
   console.error('vcso-capacity failed to start:', err instanceof Error ? err.message : err);

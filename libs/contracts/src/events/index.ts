@@ -17,5 +17,6 @@ export * from './capacity/capacity-updated.v1';
 export * from './capacity/service-throttled.v1';
 export * from './capacity/service-reopened.v1';
 export * from './capacity/capacity-alert-raised.v1';
+export * from './capacity/service-registered.v1';
 export * from './analytics/analytics-status-changed.v1';
 export * from './analytics/analytics-load-changed.v1';

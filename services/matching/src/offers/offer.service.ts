@@ -92,14 +92,21 @@ const offerExpiryDays = () => Number(process.env.OFFER_EXPIRY_DAYS ?? 14);
  */
 @Injectable()
 export class OfferService {
+  private offerMadeListeners: ((offerId: string, expiresAt: Date) => Promise<void>)[] = [];
+
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly outbox: OutboxWriter,
   ) {}
 
+  /** Called after an offer's transaction commits (the expiry processor arms its job). */
+  onOfferMade(listener: (offerId: string, expiresAt: Date) => Promise<void>): void {
+    this.offerMadeListeners.push(listener);
+  }
+
   async make(user: AuthClaims, body: MakeOfferDto, opts: { auto?: boolean } = {}): Promise<OfferView> {
     await this.untilKnown(body.referralId);
-    return this.ds.transaction(async (m) => {
+    const view = await this.ds.transaction(async (m) => {
       const [referral]: ReferralRow[] = await m.query(
         `SELECT referral_id, pcn_code, assessed_at, consent, share_with_vcso, closed
            FROM referral_projection WHERE referral_id = $1 FOR UPDATE`,
@@ -156,6 +163,11 @@ export class OfferService {
       await this.outbox.enqueue(m, { type: OFFER_MADE_V1, subject: offer.referral_id, data });
       return toOfferView(offer);
     });
+    // A failure here loses nothing: the processor re-arms every pending offer from Postgres.
+    for (const listener of this.offerMadeListeners) {
+      await listener(view.id, new Date(view.expiresAt)).catch(() => undefined);
+    }
+    return view;
   }
 
   async accept(user: AuthClaims, id: string): Promise<OfferView> {
@@ -239,20 +251,22 @@ export class OfferService {
     return open.length;
   }
 
-  /** Expires every pending offer whose time is up; returns how many. */
-  async expireDue(now = new Date()): Promise<number> {
+  /**
+   * Expires an offer if it is still pending and its time is up; a job that runs early (a clock
+   * skew, a re-armed job) or late (after an acceptance) changes nothing.
+   */
+  async expireOne(offerId: string, now = new Date()): Promise<boolean> {
     return this.ds.transaction(async (m) => {
-      const due: OfferRow[] = await m.query(
-        `SELECT * FROM offers WHERE status = 'pending' AND expires_at <= $1 ORDER BY expires_at LIMIT 500 FOR UPDATE SKIP LOCKED`,
-        [now],
+      const [offer]: OfferRow[] = await m.query(
+        `SELECT * FROM offers WHERE id = $1 AND status = 'pending' AND expires_at <= $2 FOR UPDATE`,
+        [offerId, now],
       );
-      for (const offer of due) {
-        await releaseReservation(m, offer.service_id);
-        await m.query(`UPDATE offers SET status = 'expired', closed_at = now() WHERE id = $1`, [offer.id]);
-        const data: OfferExpiredV1 = { ...this.ref(offer), at: now.toISOString() };
-        await this.outbox.enqueue(m, { type: OFFER_EXPIRED_V1, subject: offer.referral_id, data });
-      }
-      return due.length;
+      if (!offer) return false;
+      await releaseReservation(m, offer.service_id);
+      await m.query(`UPDATE offers SET status = 'expired', closed_at = now() WHERE id = $1`, [offer.id]);
+      const data: OfferExpiredV1 = { ...this.ref(offer), at: now.toISOString() };
+      await this.outbox.enqueue(m, { type: OFFER_EXPIRED_V1, subject: offer.referral_id, data });
+      return true;
     });
   }
 

@@ -1,0 +1,67 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Streams RFC 4180 CSV records (quoted fields, doubled quotes, commas and line breaks inside quotes,
+ * CRLF or LF) from a byte stream, one array of fields per record, without holding the file in memory.
+ * Written here because no CSV parser is among the workspace's dependencies.
+ */
+export async function* csvRecords(
+  input: Readable | AsyncIterable<Buffer | string>,
+): AsyncGenerator<string[]> {
+  let field = '';
+  let record: string[] = [];
+  let inQuotes = false;
+  // A quote just seen inside a quoted field: either the closing quote or the first of a doubled pair.
+  let quotePending = false;
+  let sawAny = false;
+  const decoder = new TextDecoder('utf-8');
+
+  for await (const chunk of input) {
+    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    const out: string[][] = [];
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (inQuotes) {
+        if (quotePending) {
+          quotePending = false;
+          if (c === '"') {
+            field += '"';
+            continue;
+          }
+          inQuotes = false;
+          // fall through: c follows a closed quoted field
+        } else if (c === '"') {
+          quotePending = true;
+          continue;
+        } else {
+          field += c;
+          continue;
+        }
+      }
+      sawAny = true;
+      if (c === '"' && field === '') {
+        inQuotes = true;
+      } else if (c === ',') {
+        record.push(field);
+        field = '';
+      } else if (c === '\n') {
+        record.push(field.endsWith('\r') ? field.slice(0, -1) : field);
+        out.push(record);
+        record = [];
+        field = '';
+        sawAny = false;
+      } else if (c === '\uFEFF' && field === '' && record.length === 0) {
+        // A byte-order mark at the start of a record (Excel exports) is not data.
+      } else {
+        field += c;
+      }
+    }
+    for (const r of out) yield r;
+  }
+  if (quotePending) inQuotes = false;
+  if (inQuotes) throw new Error('CSV ends inside a quoted field');
+  if (sawAny || record.length > 0) {
+    record.push(field.endsWith('\r') ? field.slice(0, -1) : field);
+    yield record;
+  }
+}
