@@ -6,3 +6,4 @@ export * from './health.controller';
 export * from './metrics.controller';
 export * from './platform.module';
 export * from './bootstrap';
+export * from './page-query';

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CONSENT_METHODS, type ConsentMethod } from '@sp/contracts';
-import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { PageQuery } from '@sp/platform';
+import { IsBoolean, IsIn, IsOptional, IsUUID } from 'class-validator';
 import { CONSENT_DECISIONS, type ConsentDecision } from './consent-record.entity';
 
 /**
@@ -39,25 +39,10 @@ export class WithdrawConsentDto {
 }
 
 /** Query of `GET /consents`. */
-export class ListConsentsQuery {
+export class ListConsentsQuery extends PageQuery {
   @ApiProperty({ format: 'uuid' })
   @IsUUID('all', { message: 'referralId must be a UUID' })
   referralId: string;
-
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'page must be a whole number' })
-  @Min(1, { message: 'page must be at least 1' })
-  page?: number;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'pageSize must be a whole number' })
-  @Min(1, { message: 'pageSize must be at least 1' })
-  @Max(100, { message: 'pageSize must be at most 100' })
-  pageSize?: number;
 }
 
 /** A consent as the API shows it (CONTRACT.md: `{id, referralId, decision, method, shareWithVcso, recordedAt, withdrawnAt}`). */

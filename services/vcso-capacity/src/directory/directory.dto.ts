@@ -11,6 +11,7 @@ import {
   type ServiceMode,
 } from '@sp/contracts';
 import { Postcode } from '@sp/domain';
+import { PageQuery } from '@sp/platform';
 import { Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -82,24 +83,6 @@ export class OrganisationView {
   @ApiProperty({ nullable: true, type: String }) charityNumber: string | null;
   @ApiProperty() contactEmail: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
-}
-
-/** Query of list routes: which page. */
-export class PageQuery {
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'page must be a whole number' })
-  @Min(1, { message: 'page must be at least 1' })
-  page?: number;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'pageSize must be a whole number' })
-  @Min(1, { message: 'pageSize must be at least 1' })
-  @Max(100, { message: 'pageSize must be at most 100' })
-  pageSize?: number;
 }
 
 export class OrganisationPage {

@@ -1,3 +1,4 @@
+import { PageQuery } from '@sp/platform';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { assertInScope } from '@sp/auth';
@@ -15,7 +16,6 @@ import type {
   ListServicesQuery,
   OrganisationPage,
   OrganisationView,
-  PageQuery,
   ServicePage,
   ServiceView,
 } from './directory.dto';

@@ -1,7 +1,8 @@
 import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@sp/auth';
-import { CreateOrganisationDto, OrganisationPage, OrganisationView, PageQuery } from './directory.dto';
+import { PageQuery } from '@sp/platform';
+import { CreateOrganisationDto, OrganisationPage, OrganisationView } from './directory.dto';
 import { DirectoryService } from './directory.service';
 
 /** `/api/v1/organisations`: the VCSOs, kept by the PCN. */
