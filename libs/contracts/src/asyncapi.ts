@@ -46,7 +46,11 @@ const TOPIC_SUMMARIES: Record<TopicName, string> = {
   'sp.matching.events.v1': 'Offers to VCSO services, waitlisting and unmet need.',
   'sp.capacity.events.v1': 'VCSO service capacity, throttling and alerts.',
   'sp.analytics.events.v1':
-    'The de-identified stream that ICS dashboards consume: no referral ids, a per-ICS person key.',
+    'The de-identified stream that ICS dashboards consume: no referral ids, a per-ICS person key. ' +
+    'Every referral status change (the first included) appears once in effect as ' +
+    'analytics.status-changed.v1, in order per person key; every capacity change as ' +
+    'analytics.load-changed.v1, in order per service. Status events are about single people: a dashboard ' +
+    'publishing counts from them applies the small-number rule itself.',
 };
 
 function eventsOn(topic: TopicName): EventType[] {

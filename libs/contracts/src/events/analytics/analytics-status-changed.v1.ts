@@ -26,7 +26,10 @@ export const ANALYTICS_STATUS_CHANGED_V1 = 'analytics.status-changed.v1' as cons
  * operational topics. Keyed by that person key, which keeps one person's changes in order.
  */
 export class AnalyticsStatusChangedV1 {
-  @PersonKey('Pseudonymous person key: HMAC of the NHS number with the per-ICS key.')
+  @PersonKey(
+    "Pseudonymous person key for this ICS: HMAC-SHA256 under the ICS's own key of the platform person key " +
+      '(itself a keyed HMAC of the NHS number). Stable for one person within one ICS; unlinkable across ICSs.',
+  )
   personKey: string;
 
   @IcsCode()

@@ -1,0 +1,56 @@
+import { NotFoundException } from '@nestjs/common';
+import type { AuthClaims } from '@sp/auth';
+import type { IcsDirectory } from '../common/metrics-config';
+
+/** Which rows a caller may count, and whether they see exact counts. */
+export interface MetricsScope {
+  pcnCode?: string;
+  icsCode?: string;
+  exact: boolean;
+}
+
+/**
+ * pcn_ops: their own PCN, exact. ics_analyst: their ICS (optionally one of its PCNs), under the
+ * small-number rule. admin: anything, exact. A PCN outside the caller's reach is a 404, as if unknown.
+ */
+export function metricsScope(user: AuthClaims, pcnCode: string | undefined, ics: IcsDirectory): MetricsScope {
+  const pcn = pcnCode?.toUpperCase();
+  switch (user.role) {
+    case 'pcn_ops':
+      if (pcn && pcn !== user.pcn) throw new NotFoundException('PCN not found');
+      return { pcnCode: user.pcn, exact: true };
+    case 'ics_analyst': {
+      const own = user.ics!.toUpperCase();
+      if (pcn && ics.icsFor(pcn) !== own) throw new NotFoundException('PCN not found');
+      return { pcnCode: pcn, icsCode: own, exact: false };
+    }
+    case 'admin':
+      return { pcnCode: pcn, exact: true };
+    case 'referrer':
+    case 'link_worker':
+    case 'vcso_coordinator':
+      // The controller's @Roles keeps these out; refuse loudly should that ever change.
+      throw new NotFoundException('PCN not found');
+  }
+}
+
+/** `from`/`to` as instants: a bare date means midnight UTC starting it. */
+export function instant(value: string | undefined): string | null {
+  if (!value) return null;
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
+}
+
+/** SQL conditions and parameters for a scope on a table with pcn_code and ics_code columns. */
+export function scopeWhere(scope: MetricsScope, params: unknown[], alias = ''): string[] {
+  const a = alias ? `${alias}.` : '';
+  const where: string[] = [];
+  if (scope.pcnCode) {
+    params.push(scope.pcnCode);
+    where.push(`${a}pcn_code = $${params.length}`);
+  }
+  if (scope.icsCode) {
+    params.push(scope.icsCode);
+    where.push(`${a}ics_code = $${params.length}`);
+  }
+  return where;
+}

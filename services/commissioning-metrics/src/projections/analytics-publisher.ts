@@ -1,0 +1,115 @@
+import { Injectable } from '@nestjs/common';
+import {
+  ANALYTICS_LOAD_CHANGED_V1,
+  ANALYTICS_STATUS_CHANGED_V1,
+  type AgeBand,
+  type AnalyticsLoadChangedV1,
+  type AnalyticsStatusChangedV1,
+  type CapacityUpdatedV1,
+  type NeedCode,
+  type ReferralStatus,
+} from '@sp/contracts';
+import { OutboxWriter } from '@sp/messaging';
+import type { EntityManager } from 'typeorm';
+import { AnalyticsKeys } from '../common/metrics-config';
+
+interface PendingChange {
+  id: string;
+  from_status: ReferralStatus | null;
+  to_status: ReferralStatus;
+  at: Date;
+  person_key: string | null;
+  ics_code: string | null;
+  pcn_code: string | null;
+  practice_code: string | null;
+  age_band: AgeBand | null;
+  postcode_district: string | null;
+  needs: NeedCode[];
+}
+
+/** (active + reserved) / maxActive to 3 places, as the capacity service reckons it; no room at all is full. */
+export function utilisationOf(load: { active: number; reserved: number; maxActive: number }): number {
+  if (load.maxActive <= 0) return 1;
+  return Math.round(((load.active + load.reserved) / load.maxActive) * 1000) / 1000;
+}
+
+/**
+ * Writes the de-identified `sp.analytics.events.v1` twins of what the projections learn, through the
+ * outbox in the consumer's own transaction: a status change is published exactly when it is projected.
+ */
+@Injectable()
+export class AnalyticsPublisher {
+  constructor(
+    private readonly outbox: OutboxWriter,
+    private readonly keys: AnalyticsKeys,
+  ) {}
+
+  /**
+   * Publishes the referral's recorded status changes not yet published, oldest first, once the referral's
+   * details (person key, age band, district...) are known: its receipt may still be on its way.
+   */
+  async flushStatusChanges(m: EntityManager, referralId: string): Promise<number> {
+    const pending: PendingChange[] = await m.query(
+      `SELECT s.id, s.from_status, s.to_status, s.at, f.person_key, f.ics_code, f.pcn_code, f.practice_code,
+              f.age_band, f.postcode_district, f.needs
+         FROM status_change s JOIN referral_fact f USING (referral_id)
+        WHERE s.referral_id = $1 AND s.published_at IS NULL
+        ORDER BY s.at, s.id
+        FOR UPDATE OF s`,
+      [referralId],
+    );
+    const ready = pending.filter(
+      (p) =>
+        p.person_key &&
+        p.ics_code &&
+        p.pcn_code &&
+        p.practice_code &&
+        p.age_band &&
+        p.postcode_district &&
+        p.needs.length > 0,
+    );
+    if (ready.length === 0) return 0;
+    await this.outbox.enqueueMany(
+      m,
+      ready.map((p) => {
+        const data: AnalyticsStatusChangedV1 = {
+          personKey: this.keys.personKeyFor(p.ics_code!, p.person_key!),
+          icsCode: p.ics_code!,
+          pcnCode: p.pcn_code!,
+          practiceCode: p.practice_code!,
+          ageBand: p.age_band!,
+          postcodeDistrict: p.postcode_district!,
+          needs: p.needs,
+          ...(p.from_status ? { from: p.from_status } : {}),
+          to: p.to_status,
+          at: p.at.toISOString(),
+        };
+        return { type: ANALYTICS_STATUS_CHANGED_V1, subject: data.personKey, data, time: p.at };
+      }),
+    );
+    await m.query(`UPDATE status_change SET published_at = now() WHERE id = ANY($1::bigint[])`, [
+      ready.map((p) => p.id),
+    ]);
+    return ready.length;
+  }
+
+  async loadChanged(m: EntityManager, update: CapacityUpdatedV1, icsCode: string | null): Promise<void> {
+    const data: AnalyticsLoadChangedV1 = {
+      serviceId: update.serviceId,
+      organisationId: update.organisationId,
+      ...(icsCode ? { icsCode } : {}),
+      active: update.active,
+      reserved: update.reserved,
+      maxActive: update.maxActive,
+      utilisation: utilisationOf(update),
+      status: update.status,
+      at: update.changedAt,
+    };
+    await this.outbox.enqueue(m, {
+      type: ANALYTICS_LOAD_CHANGED_V1,
+      subject: data.serviceId,
+      data,
+      time: new Date(update.changedAt),
+    });
+  }
+}

@@ -1,0 +1,208 @@
+import { Injectable } from '@nestjs/common';
+import type { CloseReason, ReferralStatus, UnmetNeedReason } from '@sp/contracts';
+import type { EntityManager } from 'typeorm';
+import { IcsDirectory } from '../common/metrics-config';
+
+/** A referral's milestones: each keeps the earliest time any event reported for it. */
+export const MILESTONES = [
+  'received_at',
+  'consented_at',
+  'consent_declined_at',
+  'consent_withdrawn_at',
+  'assessed_at',
+  'first_offer_at',
+  'waitlisted_at',
+  'accepted_at',
+  'completed_at',
+  'did_not_attend_at',
+] as const;
+export type Milestone = (typeof MILESTONES)[number];
+
+/** What can become of an offer. */
+export const OFFER_MILESTONES = [
+  'made_at',
+  'accepted_at',
+  'declined_at',
+  'expired_at',
+  'cancelled_at',
+  'completed_at',
+  'did_not_attend_at',
+] as const;
+export type OfferMilestone = (typeof OFFER_MILESTONES)[number];
+
+/**
+ * Upserts into `referral_fact`. Events about one referral come from four topics in no fixed order, so
+ * every write creates the row if needed, fills the PCN (and its ICS) the first time it is known, keeps
+ * the earliest time of each milestone (LEAST ignores nulls) and the newest status.
+ */
+@Injectable()
+export class ReferralFactsService {
+  constructor(private readonly ics: IcsDirectory) {}
+
+  async milestone(
+    m: EntityManager,
+    referralId: string,
+    pcnCode: string,
+    column: Milestone,
+    at: string,
+  ): Promise<void> {
+    if (!MILESTONES.includes(column)) throw new Error(`not a milestone: ${String(column)}`);
+    await m.query(
+      `INSERT INTO referral_fact AS f (referral_id, pcn_code, ics_code, "${column}") VALUES ($1, $2, $3, $4)
+       ON CONFLICT (referral_id) DO UPDATE SET
+         pcn_code = COALESCE(f.pcn_code, EXCLUDED.pcn_code),
+         ics_code = COALESCE(f.ics_code, EXCLUDED.ics_code),
+         "${column}" = LEAST(f."${column}", EXCLUDED."${column}"),
+         updated_at = now()`,
+      [referralId, pcnCode, this.ics.icsFor(pcnCode), at],
+    );
+  }
+
+  async received(
+    m: EntityManager,
+    r: {
+      referralId: string;
+      pcnCode: string;
+      practiceCode: string;
+      personKey: string;
+      ageBand: string;
+      postcodeDistrict: string;
+      needs: string[];
+      receivedAt: string;
+    },
+  ): Promise<void> {
+    await m.query(
+      `INSERT INTO referral_fact AS f (referral_id, pcn_code, ics_code, practice_code, person_key, age_band,
+                                       postcode_district, needs, received_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+       ON CONFLICT (referral_id) DO UPDATE SET
+         pcn_code = EXCLUDED.pcn_code,
+         ics_code = EXCLUDED.ics_code,
+         practice_code = EXCLUDED.practice_code,
+         person_key = EXCLUDED.person_key,
+         age_band = EXCLUDED.age_band,
+         postcode_district = EXCLUDED.postcode_district,
+         -- The needs agreed at assessment replace the referrer's, whichever arrives first.
+         needs = CASE WHEN f.assessed_at IS NULL THEN EXCLUDED.needs ELSE f.needs END,
+         received_at = LEAST(f.received_at, EXCLUDED.received_at),
+         updated_at = now()`,
+      [
+        r.referralId,
+        r.pcnCode,
+        this.ics.icsFor(r.pcnCode),
+        r.practiceCode,
+        r.personKey,
+        r.ageBand,
+        r.postcodeDistrict,
+        r.needs,
+        r.receivedAt,
+      ],
+    );
+  }
+
+  async assessed(m: EntityManager, referralId: string, pcnCode: string, needs: string[], at: string) {
+    await m.query(
+      `INSERT INTO referral_fact AS f (referral_id, pcn_code, ics_code, needs, assessed_at)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (referral_id) DO UPDATE SET
+         pcn_code = COALESCE(f.pcn_code, EXCLUDED.pcn_code),
+         ics_code = COALESCE(f.ics_code, EXCLUDED.ics_code),
+         needs = CASE WHEN f.assessed_at IS NULL OR EXCLUDED.assessed_at >= f.assessed_at
+                      THEN EXCLUDED.needs ELSE f.needs END,
+         assessed_at = LEAST(f.assessed_at, EXCLUDED.assessed_at),
+         updated_at = now()`,
+      [referralId, pcnCode, this.ics.icsFor(pcnCode), needs, at],
+    );
+  }
+
+  /** Records a status change (for the analytics stream) and moves the status if the change is the newest. */
+  async statusChanged(
+    m: EntityManager,
+    c: {
+      referralId: string;
+      pcnCode: string;
+      practiceCode: string;
+      from?: ReferralStatus;
+      to: ReferralStatus;
+      closeReason?: CloseReason;
+      at: string;
+    },
+  ): Promise<void> {
+    await m.query(
+      `INSERT INTO referral_fact AS f (referral_id, pcn_code, ics_code, practice_code, status, status_at)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (referral_id) DO UPDATE SET
+         pcn_code = COALESCE(f.pcn_code, EXCLUDED.pcn_code),
+         ics_code = COALESCE(f.ics_code, EXCLUDED.ics_code),
+         practice_code = COALESCE(f.practice_code, EXCLUDED.practice_code),
+         status = CASE WHEN f.status_at IS NULL OR EXCLUDED.status_at >= f.status_at
+                       THEN EXCLUDED.status ELSE f.status END,
+         status_at = GREATEST(f.status_at, EXCLUDED.status_at),
+         updated_at = now()`,
+      [c.referralId, c.pcnCode, this.ics.icsFor(c.pcnCode), c.practiceCode, c.to, c.at],
+    );
+    await m.query(
+      `INSERT INTO status_change (referral_id, from_status, to_status, at) VALUES ($1, $2, $3, $4)`,
+      [c.referralId, c.from ?? null, c.to, c.at],
+    );
+    if (c.to === 'waitlisted') await this.milestone(m, c.referralId, c.pcnCode, 'waitlisted_at', c.at);
+    if (c.to === 'closed') await this.closed(m, c.referralId, c.pcnCode, c.closeReason ?? 'other', c.at);
+  }
+
+  /** The first closure stands, with its reason. */
+  async closed(m: EntityManager, referralId: string, pcnCode: string, reason: CloseReason, at: string) {
+    await m.query(
+      `INSERT INTO referral_fact AS f (referral_id, pcn_code, ics_code, closed_at, close_reason)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (referral_id) DO UPDATE SET
+         pcn_code = COALESCE(f.pcn_code, EXCLUDED.pcn_code),
+         ics_code = COALESCE(f.ics_code, EXCLUDED.ics_code),
+         close_reason = CASE WHEN f.closed_at IS NULL OR EXCLUDED.closed_at < f.closed_at
+                                  OR (EXCLUDED.closed_at = f.closed_at AND f.close_reason = 'other')
+                             THEN EXCLUDED.close_reason ELSE f.close_reason END,
+         closed_at = LEAST(f.closed_at, EXCLUDED.closed_at),
+         updated_at = now()`,
+      [referralId, pcnCode, this.ics.icsFor(pcnCode), at, reason],
+    );
+  }
+
+  /** An offer's outcome times; like milestones, each keeps the earliest time reported. */
+  async offer(
+    m: EntityManager,
+    o: { offerId: string; referralId: string; serviceId: string; organisationId: string; pcnCode: string },
+    column: OfferMilestone,
+    at: string,
+  ): Promise<void> {
+    if (!OFFER_MILESTONES.includes(column)) throw new Error(`not an offer milestone: ${String(column)}`);
+    await m.query(
+      `INSERT INTO offer_fact AS o (offer_id, referral_id, service_id, organisation_id, pcn_code, ics_code, "${column}")
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (offer_id) DO UPDATE SET "${column}" = LEAST(o."${column}", EXCLUDED."${column}")`,
+      [o.offerId, o.referralId, o.serviceId, o.organisationId, o.pcnCode, this.ics.icsFor(o.pcnCode), at],
+    );
+  }
+
+  /** One row per referral and need; a later finding (waitlisted, then no suitable service) replaces it. */
+  async unmet(
+    m: EntityManager,
+    u: {
+      referralId: string;
+      pcnCode: string;
+      needs: string[];
+      postcodeDistrict: string;
+      reason: UnmetNeedReason;
+      at: string;
+    },
+  ): Promise<void> {
+    await m.query(
+      `INSERT INTO unmet_need AS u (referral_id, need, pcn_code, ics_code, postcode_district, reason, at)
+       SELECT $1, need, $2, $3, $4, $5, $6 FROM unnest($7::text[]) AS need
+       ON CONFLICT (referral_id, need) DO UPDATE SET
+         reason = CASE WHEN EXCLUDED.at >= u.at THEN EXCLUDED.reason ELSE u.reason END,
+         postcode_district = CASE WHEN EXCLUDED.at >= u.at THEN EXCLUDED.postcode_district
+                                  ELSE u.postcode_district END,
+         at = GREATEST(u.at, EXCLUDED.at)`,
+      [u.referralId, u.pcnCode, this.ics.icsFor(u.pcnCode), u.postcodeDistrict, u.reason, u.at, u.needs],
+    );
+  }
+}
