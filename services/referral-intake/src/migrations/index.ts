@@ -1,3 +1,5 @@
+import { ReferralIntake1732100000000 } from './1732100000000-referral-intake';
+
 /** This service's own migrations, oldest first (the outbox and inbox tables come from @sp/persistence). */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-export const MIGRATIONS: Function[] = [];
+export const MIGRATIONS: Function[] = [ReferralIntake1732100000000];
