@@ -1,4 +1,5 @@
 import { mintDevToken } from '@sp/auth';
+import { readAllTopics } from './read-topics';
 import { KafkaBroker, TempPostgres } from '@sp/infra';
 import { SERVICES } from '@sp/platform';
 import { waitFor } from '@sp/testing';
@@ -156,6 +157,127 @@ describe('npm start: the whole platform from outside', () => {
     const me = await fetch(url('gateway', '/api/v1/me'), { headers: { authorization: `Bearer ${token}` } });
     expect(me.status).toBe(200);
     expect(await me.json()).toMatchObject({ sub: 'e2e-ops', role: 'pcn_ops', pcn: 'U00001' });
+  });
+
+  it("carries no personal data on any topic or in any log line through a referral's whole journey", async () => {
+    const admin = await mintDevToken({ sub: 'e2e-admin', role: 'admin' });
+    const ops = await mintDevToken({ sub: 'e2e-ops', role: 'pcn_ops', pcn: 'U07001' });
+    const lw = await mintDevToken({ sub: 'e2e-lw', role: 'link_worker', pcn: 'U07001' });
+    const call = async (method: string, p: string, token: string, body?: unknown) => {
+      const res = await fetch(url('gateway', p), {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    };
+    // Distinctive personal data, so that any leak is found by a plain text search.
+    const person = {
+      nhsNumber: '9434765919',
+      givenName: 'Zebedee',
+      familyName: 'Quillfeather',
+      birthDate: '1951-02-17',
+      postcode: 'LS6 2QX',
+      phone: '07700 900417',
+      email: 'zebedee.quillfeather@example.org',
+    };
+    const notes = 'Prefers mornings; widowed last spring, keen on allotments';
+    expect(
+      (
+        await call('POST', '/api/v1/pcns', admin, {
+          code: 'U07001',
+          name: 'Privacy PCN',
+          icsCode: 'QPR',
+          practices: [{ code: 'P07001', name: 'Privacy Practice', postcode: 'LS6 1AA' }],
+        })
+      ).status,
+    ).toBe(201);
+    const org = await call('POST', '/api/v1/organisations', ops, {
+      name: 'Privacy Befrienders',
+      icsCode: 'QPR',
+      contactEmail: 'team@befrienders.example',
+    });
+    const service = await call('POST', '/api/v1/services', ops, {
+      organisationId: org.body.id,
+      name: 'Privacy walking group',
+      needs: ['loneliness'],
+      postcode: 'LS6 1AA',
+      radiusKm: 20,
+      mode: 'in-person',
+      maxActive: 5,
+      weeklyIntake: 5,
+    });
+    expect(service.status).toBe(201);
+    const referral = await call('POST', '/api/v1/referrals', lw, {
+      pcnCode: 'U07001',
+      practiceCode: 'P07001',
+      referrer: { name: 'Dr Ottoline Wrenfield', role: 'GP' },
+      patient: { ...person, preferredLanguage: 'en' },
+      needs: ['loneliness'],
+      notes,
+    });
+    expect(referral.status).toBe(201);
+    const referralId = referral.body.id as string;
+    const consent = await call('POST', '/api/v1/consents', lw, {
+      referralId,
+      decision: 'granted',
+      method: 'verbal',
+      shareWithVcso: true,
+    });
+    expect(consent.status).toBe(201);
+    expect(
+      (
+        await call('POST', `/api/v1/referrals/${referralId}/assessment`, lw, {
+          needs: ['loneliness'],
+          notesForVcso: notes,
+        })
+      ).status,
+    ).toBeLessThan(300);
+    const offer = await waitFor(
+      async () => {
+        const r = await call('POST', '/api/v1/offers', lw, { referralId, serviceId: service.body.id });
+        return r.status === 201 ? r : undefined;
+      },
+      { timeoutMs: 30_000, message: 'an offer made for the referral' },
+    );
+    const coordinator = await mintDevToken({
+      sub: 'e2e-co',
+      role: 'vcso_coordinator',
+      org: org.body.id as string,
+    });
+    expect((await call('POST', `/api/v1/offers/${offer.body.id}/accept`, coordinator)).status).toBe(200);
+    const contact = await waitFor(
+      async () => {
+        const r = await call('GET', `/api/v1/referrals/${referralId}/contact`, coordinator);
+        return r.status === 200 ? r : undefined;
+      },
+      { timeoutMs: 30_000, message: 'contact details for the accepting VCSO' },
+    );
+    expect(contact.body).toMatchObject({ givenName: person.givenName });
+    const consentId = consent.body.id as string;
+    expect((await call('POST', `/api/v1/consents/${consentId}/withdraw`, lw, {})).status).toBe(200);
+    await waitFor(
+      async () => (await call('GET', `/api/v1/referrals/${referralId}`, lw)).body.status === 'closed',
+      {
+        timeoutMs: 30_000,
+        message: 'referral closed after the withdrawal',
+      },
+    );
+
+    const leaks: string[] = [];
+    const secrets = [
+      ...Object.values(person),
+      person.nhsNumber.replace(/(\d{3})(\d{3})(\d{4})/, '$1 $2 $3'),
+      notes,
+      'Ottoline',
+    ];
+    const topics = await readAllTopics(broker.brokers);
+    for (const [where, text] of [...topics, ['platform output', output] as const]) {
+      for (const secret of secrets) if (text.includes(secret)) leaks.push(`${secret} in ${where}`);
+    }
+    expect(topics.length).toBeGreaterThan(0);
+    expect(leaks).toEqual([]);
   });
 
   it('turns each /health unready when its database stops, and ready again when it is back', async () => {
