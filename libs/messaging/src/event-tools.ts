@@ -78,3 +78,29 @@ export async function collectEvents(topic: string, clientId = 'sp-test-collector
   });
   return { events, headers, malformed, stop: () => consumer.disconnect() };
 }
+
+/**
+ * Commits offsets for a consumer group that does not exist yet at the current end of `topics`, so a
+ * service booted in a test under that group consumes only what the test publishes from now on,
+ * instead of replaying every earlier run's events on the shared topics first.
+ */
+export async function startConsumerGroupAtEnd(
+  groupId: string,
+  topics: string[],
+  clientId = 'sp-test-admin',
+): Promise<void> {
+  const admin = createKafka(clientId).admin();
+  await admin.connect();
+  try {
+    for (const topic of topics) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
+      });
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}

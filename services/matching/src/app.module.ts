@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { PlatformModule } from '@sp/platform';
+import { MatchesModule } from './matches/matches.module';
 import { MIGRATIONS } from './migrations';
 import { OffersModule } from './offers/offers.module';
 
@@ -7,6 +8,7 @@ import { OffersModule } from './offers/offers.module';
   imports: [
     PlatformModule.forService({ service: 'matching', entities: [], migrations: MIGRATIONS }),
     OffersModule,
+    MatchesModule,
   ],
 })
 export class AppModule {}

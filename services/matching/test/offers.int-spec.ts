@@ -1,7 +1,13 @@
 import type { INestApplication } from '@nestjs/common';
 import { mintDevToken } from '@sp/auth';
 import { EVENT_EXAMPLES, type CloudEvent, type EventData, type EventType } from '@sp/contracts';
-import { collectEvents, createEventPublisher, type EventCollector, type EventPublisher } from '@sp/messaging';
+import {
+  collectEvents,
+  createEventPublisher,
+  startConsumerGroupAtEnd,
+  type EventCollector,
+  type EventPublisher,
+} from '@sp/messaging';
 import { bootstrapService } from '@sp/platform';
 import { createTestDatabase, uniqueName, waitFor } from '@sp/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -9,6 +15,14 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module';
 import { MIGRATIONS } from '../src/migrations';
+
+// Matching's consumer group starts at the topics' current ends: it sees only what this spec publishes.
+const MATCHING_TOPICS = [
+  'sp.referral.events.v1',
+  'sp.consent.events.v1',
+  'sp.capacity.events.v1',
+  'sp.matching.events.v1',
+];
 
 /**
  * Matching in two instances on one database, fed with real referral, consent and capacity events:
@@ -109,6 +123,7 @@ describe('matching: offers, places and consent (two instances, real stack)', () 
     dropDb = db.drop;
     process.env.MATCHING_DATABASE_URL = db.url;
     process.env.SP_CONSUMER_GROUP = uniqueName('matching-it');
+    await startConsumerGroupAtEnd(process.env.SP_CONSUMER_GROUP, MATCHING_TOPICS);
     process.env.SP_QUEUE_PREFIX = uniqueName('matching-it');
     for (const port of PORTS) {
       apps.push(
@@ -128,7 +143,7 @@ describe('matching: offers, places and consent (two instances, real stack)', () 
     linkWorker = await mintDevToken({ sub: 'lw-1', role: 'link_worker', pcn: PCN });
     coordinator = await mintDevToken({ sub: 'co-1', role: 'vcso_coordinator', org: ORG });
     otherCoordinator = await mintDevToken({ sub: 'co-2', role: 'vcso_coordinator', org: OTHER_ORG });
-  });
+  }, 300_000);
 
   afterAll(async () => {
     for (const app of apps) await app.close();
@@ -230,6 +245,149 @@ describe('matching: offers, places and consent (two instances, real stack)', () 
     );
     console.log(
       `race: ${results.length} concurrent offers over 2 instances, ${placed.length} placed, ${refused.length} refused (409)`,
+    );
+  });
+
+  it('keeps every limit when automatic offers from both instances race link workers for the same places', async () => {
+    // This run's own accessibility code: services other specs left on the shared topics never suit.
+    const run = `race-${randomBytes(4).toString('hex')}`;
+    const limits = [
+      { maxActive: 10, weeklyIntake: 20 },
+      { maxActive: 20, weeklyIntake: 8 },
+      { maxActive: 5, weeklyIntake: 5 },
+      { maxActive: 12, weeklyIntake: 50 },
+    ];
+    const services = limits.map((l) => ({ id: randomUUID(), ...l }));
+    await publisher.publish(
+      ...services.map((s) =>
+        event(
+          'service.registered.v1',
+          {
+            ...EVENT_EXAMPLES['service.registered.v1'],
+            serviceId: s.id,
+            organisationId: ORG,
+            needs: ['carers'],
+            accessibility: [run],
+            languages: [],
+            radiusKm: 50,
+            maxActive: s.maxActive,
+            weeklyIntake: s.weeklyIntake,
+            registeredAt: now(),
+          },
+          s.id,
+        ),
+      ),
+    );
+    const person = (referralId: string, autoOffer: boolean): CloudEvent[] => [
+      event(
+        'referral.received.v1',
+        {
+          ...EVENT_EXAMPLES['referral.received.v1'],
+          referralId,
+          pcnCode: PCN,
+          practiceCode: 'P00001',
+          personKey: randomBytes(32).toString('hex'),
+          needs: ['carers'],
+          accessibilityNeeds: [run],
+          receivedAt: now(),
+        },
+        referralId,
+      ),
+      event(
+        'consent.granted.v1',
+        {
+          consentId: randomUUID(),
+          referralId,
+          pcnCode: PCN,
+          method: 'verbal',
+          shareWithVcso: true,
+          recordedAt: now(),
+        },
+        referralId,
+      ),
+      event(
+        'referral.assessed.v1',
+        { referralId, pcnCode: PCN, needs: ['carers'], autoOffer, assessedAt: now() },
+        referralId,
+      ),
+    ];
+    const manual = Array.from({ length: 250 }, () => randomUUID());
+    const auto = Array.from({ length: 250 }, () => randomUUID());
+    await publisher.publish(...manual.flatMap((id) => person(id, false)));
+    await waitFor(
+      async () =>
+        (
+          await ds.query(
+            `SELECT count(*)::int AS n FROM referral_projection WHERE referral_id = ANY($1) AND assessed_at IS NOT NULL AND consent = 'granted'`,
+            [manual],
+          )
+        )[0].n === manual.length &&
+        (
+          await ds.query(`SELECT count(*)::int AS n FROM service_profile WHERE service_id = ANY($1)`, [
+            services.map((x) => x.id),
+          ])
+        )[0].n === services.length,
+      { timeoutMs: 90_000, message: 'manual referrals and services projected' },
+    );
+
+    // Automatic offers are being made by both instances' consumers when link workers post to both.
+    await publisher.publish(...auto.flatMap((id) => person(id, true)));
+    await waitFor(
+      async () => (await ds.query(`SELECT 1 FROM offers WHERE referral_id = ANY($1) LIMIT 1`, [auto])).length,
+      { timeoutMs: 60_000, message: 'the first automatic offer' },
+    );
+    const results = await Promise.all(
+      manual.map(async (referralId, i) => {
+        const service = services[i % services.length];
+        const res = await post(PORTS[i % 2], '/offers', linkWorker, { referralId, serviceId: service.id });
+        return { status: res.status, detail: ((await res.json()) as { detail?: string }).detail };
+      }),
+    );
+    // Every automatic referral ends offered or waitlisted.
+    await waitFor(
+      async () =>
+        (
+          await ds.query(
+            `SELECT count(*)::int AS n FROM referral_projection r WHERE referral_id = ANY($1)
+               AND (waitlisted_at IS NOT NULL OR EXISTS (SELECT 1 FROM offers o WHERE o.referral_id = r.referral_id))`,
+            [auto],
+          )
+        )[0].n === auto.length,
+      { timeoutMs: 90_000, message: 'every automatic referral offered or waitlisted' },
+    );
+    for (const r of results.filter((x) => x.status !== 201)) {
+      expect(r.status).toBe(409);
+      expect(r.detail).toMatch(/no place left|weekly intake is used/);
+    }
+    let placesTaken = 0;
+    for (const s of services) {
+      const [load] = await ds.query(
+        `SELECT active, reserved, offers_this_week FROM service_load WHERE service_id = $1`,
+        [s.id],
+      );
+      const [{ offers }] = await ds.query(
+        `SELECT count(*)::int AS offers FROM offers WHERE service_id = $1`,
+        [s.id],
+      );
+      // Demand far exceeds the places: each service fills exactly to its tighter limit, never past it.
+      const limit = Math.min(s.maxActive, s.weeklyIntake);
+      expect({ offers, reserved: load.reserved, week: load.offers_this_week }).toEqual({
+        offers: limit,
+        reserved: limit,
+        week: limit,
+      });
+      placesTaken += offers;
+    }
+    const [{ autoOffers, waitlisted }] = await ds.query(
+      `SELECT count(*) FILTER (WHERE EXISTS (SELECT 1 FROM offers o WHERE o.referral_id = r.referral_id))::int AS "autoOffers",
+              count(*) FILTER (WHERE waitlisted_at IS NOT NULL)::int AS waitlisted
+         FROM referral_projection r WHERE referral_id = ANY($1)`,
+      [auto],
+    );
+    expect(autoOffers + waitlisted).toBe(auto.length);
+    expect(results.filter((r) => r.status === 201).length + autoOffers).toBe(placesTaken);
+    console.log(
+      `race with automatic offers: ${results.length} posts and ${auto.length} automatic referrals over 2 instances; ${placesTaken} places taken (${autoOffers} automatically), ${waitlisted} waitlisted`,
     );
   });
 

@@ -84,6 +84,14 @@ export function toOfferView(o: OfferRow): OfferView {
   };
 }
 
+/** A place given back at a service by a decision on an offer of the referral. */
+export interface FreedPlace {
+  referralId: string;
+  serviceId: string;
+  /** Whether the offer was an automatic one (matching then owes the referral the next candidate). */
+  auto: boolean;
+}
+
 const offerExpiryDays = () => Number(process.env.OFFER_EXPIRY_DAYS ?? 14);
 
 /**
@@ -93,6 +101,7 @@ const offerExpiryDays = () => Number(process.env.OFFER_EXPIRY_DAYS ?? 14);
 @Injectable()
 export class OfferService {
   private offerMadeListeners: ((offerId: string, expiresAt: Date) => Promise<void>)[] = [];
+  private placeFreedListeners: ((freed: FreedPlace) => Promise<void>)[] = [];
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -104,7 +113,15 @@ export class OfferService {
     this.offerMadeListeners.push(listener);
   }
 
-  async make(user: AuthClaims, body: MakeOfferDto, opts: { auto?: boolean } = {}): Promise<OfferView> {
+  /**
+   * Called after a transaction that gave a place back commits (decline, expiry, completion): matching
+   * moves an automatic referral on and offers the place to the waitlist.
+   */
+  onPlaceFreed(listener: (freed: FreedPlace) => Promise<void>): void {
+    this.placeFreedListeners.push(listener);
+  }
+
+  async make(user: AuthClaims, body: MakeOfferDto): Promise<OfferView> {
     await this.untilKnown(body.referralId);
     const view = await this.ds.transaction(async (m) => {
       const [referral]: ReferralRow[] = await m.query(
@@ -130,44 +147,77 @@ export class OfferService {
       ]);
       if (before) throw new ConflictException('this service was already offered for this referral');
 
-      const week = isoWeekLondon();
-      const place = await reservePlace(m, body.serviceId, week);
-      if ('shortage' in place) {
-        if (place.shortage === 'unknown-service') throw new NotFoundException('service not found');
-        throw new ConflictException(SHORTAGE[place.shortage]);
+      const made = await this.offerInTransaction(m, referral, body.serviceId, {
+        auto: false,
+        createdBy: user.sub,
+      });
+      if ('shortage' in made) {
+        if (made.shortage === 'unknown-service') throw new NotFoundException('service not found');
+        throw new ConflictException(SHORTAGE[made.shortage]);
       }
-      const now = new Date();
-      const expiresAt = new Date(now.getTime() + offerExpiryDays() * 86_400_000);
-      const [offer]: OfferRow[] = await m.query(
-        `INSERT INTO offers (id, referral_id, service_id, organisation_id, pcn_code, status, auto, week, created_by, created_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10) RETURNING *`,
-        [
-          randomUUID(),
-          body.referralId,
-          body.serviceId,
-          place.organisationId,
-          referral.pcn_code,
-          opts.auto ?? false,
-          week,
-          user.sub,
-          now,
-          expiresAt,
-        ],
+      // The link worker chose: the referral leaves the waitlist and owes no automatic offer.
+      await m.query(
+        `UPDATE referral_projection SET auto_pending = false, waitlisted_at = NULL WHERE referral_id = $1`,
+        [body.referralId],
       );
-      const data: OfferMadeV1 = {
-        ...this.ref(offer),
-        auto: offer.auto,
-        expiresAt: expiresAt.toISOString(),
-        madeAt: now.toISOString(),
-      };
-      await this.outbox.enqueue(m, { type: OFFER_MADE_V1, subject: offer.referral_id, data });
-      return toOfferView(offer);
+      return made;
     });
+    await this.offerMade(view);
+    return view;
+  }
+
+  /**
+   * Reserves a place at the service and writes the offer and its event, inside the caller's
+   * transaction, which must already hold the referral's row and have checked consent. The caller
+   * decides what a shortage means (a 409 for a link worker, the next candidate for matching).
+   */
+  async offerInTransaction(
+    m: EntityManager,
+    referral: { referral_id: string; pcn_code: string },
+    serviceId: string,
+    opts: { auto: boolean; createdBy: string },
+  ): Promise<OfferView | { shortage: ShortageReason }> {
+    const week = isoWeekLondon();
+    const place = await reservePlace(m, serviceId, week);
+    if ('shortage' in place) return place;
+    const now = new Date();
+    const expiresAt = new Date(now.getTime() + offerExpiryDays() * 86_400_000);
+    const [offer]: OfferRow[] = await m.query(
+      `INSERT INTO offers (id, referral_id, service_id, organisation_id, pcn_code, status, auto, week, created_by, created_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10) RETURNING *`,
+      [
+        randomUUID(),
+        referral.referral_id,
+        serviceId,
+        place.organisationId,
+        referral.pcn_code,
+        opts.auto,
+        week,
+        opts.createdBy,
+        now,
+        expiresAt,
+      ],
+    );
+    const data: OfferMadeV1 = {
+      ...this.ref(offer),
+      auto: offer.auto,
+      expiresAt: expiresAt.toISOString(),
+      madeAt: now.toISOString(),
+    };
+    await this.outbox.enqueue(m, { type: OFFER_MADE_V1, subject: offer.referral_id, data });
+    return toOfferView(offer);
+  }
+
+  /**
+   * Tells the listeners (the expiry processor) about an offer. Best after its transaction commits;
+   * an offer made inside an event consumer's transaction is announced before, which is harmless: the
+   * expiry job finds nothing to expire if the transaction rolled back.
+   */
+  async offerMade(view: OfferView): Promise<void> {
     // A failure here loses nothing: the processor re-arms every pending offer from Postgres.
     for (const listener of this.offerMadeListeners) {
       await listener(view.id, new Date(view.expiresAt)).catch(() => undefined);
     }
-    return view;
   }
 
   async accept(user: AuthClaims, id: string): Promise<OfferView> {
@@ -182,6 +232,7 @@ export class OfferService {
 
   async decline(user: AuthClaims, id: string, body: DeclineOfferDto): Promise<OfferView> {
     return this.decide(user, id, 'pending', async (m, offer) => {
+      await this.owedAfterAutoOffer(m, offer);
       await releaseReservation(m, offer.service_id);
       const updated = await this.setStatus(m, offer.id, 'declined', {
         decided: true,
@@ -232,8 +283,11 @@ export class OfferService {
     return { items: rows.map(toOfferView), page, pageSize, total };
   }
 
-  /** Cancels a referral's open offers and frees their places (consent withdrawn, referral closed). */
-  async cancelOpenOffers(m: EntityManager, referralId: string, reason: OfferCancelReason): Promise<number> {
+  /**
+   * Cancels a referral's open offers and frees their places (consent withdrawn, referral closed);
+   * answers the services that got a place back.
+   */
+  async cancelOpenOffers(m: EntityManager, referralId: string, reason: OfferCancelReason): Promise<string[]> {
     const open: OfferRow[] = await m.query(
       `SELECT * FROM offers WHERE referral_id = $1 AND status IN ('pending', 'accepted') ORDER BY created_at FOR UPDATE`,
       [referralId],
@@ -248,7 +302,7 @@ export class OfferService {
       const data: OfferCancelledV1 = { ...this.ref(offer), reason, at: new Date().toISOString() };
       await this.outbox.enqueue(m, { type: OFFER_CANCELLED_V1, subject: offer.referral_id, data });
     }
-    return open.length;
+    return open.map((o) => o.service_id);
   }
 
   /**
@@ -256,18 +310,27 @@ export class OfferService {
    * skew, a re-armed job) or late (after an acceptance) changes nothing.
    */
   async expireOne(offerId: string, now = new Date()): Promise<boolean> {
-    return this.ds.transaction(async (m) => {
+    const expired = await this.ds.transaction(async (m) => {
+      await this.lockReferralOf(m, offerId);
       const [offer]: OfferRow[] = await m.query(
         `SELECT * FROM offers WHERE id = $1 AND status = 'pending' AND expires_at <= $2 FOR UPDATE`,
         [offerId, now],
       );
       if (!offer) return false;
+      await this.owedAfterAutoOffer(m, offer);
       await releaseReservation(m, offer.service_id);
       await m.query(`UPDATE offers SET status = 'expired', closed_at = now() WHERE id = $1`, [offer.id]);
       const data: OfferExpiredV1 = { ...this.ref(offer), at: now.toISOString() };
       await this.outbox.enqueue(m, { type: OFFER_EXPIRED_V1, subject: offer.referral_id, data });
-      return true;
+      return offer;
     });
+    if (!expired) return false;
+    await this.placeFreed({
+      referralId: expired.referral_id,
+      serviceId: expired.service_id,
+      auto: expired.auto,
+    });
+    return true;
   }
 
   private async decide(
@@ -276,13 +339,50 @@ export class OfferService {
     from: OfferStatus,
     change: (m: EntityManager, offer: OfferRow) => Promise<OfferView>,
   ): Promise<OfferView> {
-    return this.ds.transaction(async (m) => {
+    const view = await this.ds.transaction(async (m) => {
+      await this.lockReferralOf(m, id);
       const [offer]: OfferRow[] = await m.query(`SELECT * FROM offers WHERE id = $1 FOR UPDATE`, [id]);
       // Coordinators only ever see their own organisation's offers: anything else is a 404.
       assertInScope(offer && canSeeOrg(user, offer.organisation_id), 'offer');
       if (offer.status !== from) throw new ConflictException(`the offer is ${offer.status}, not ${from}`);
       return change(m, offer);
     });
+    // Acceptance keeps the place; every other decision gives one back.
+    if (view.status !== 'accepted') {
+      await this.placeFreed({ referralId: view.referralId, serviceId: view.serviceId, auto: view.auto });
+    }
+    return view;
+  }
+
+  /**
+   * An automatic offer that lapses or is declined leaves matching owing the referral the next
+   * candidate: recorded in the same transaction, so a crash before the move only delays it (the
+   * sweep finds it). A link worker's offer goes back to the link worker.
+   */
+  private async owedAfterAutoOffer(m: EntityManager, offer: OfferRow): Promise<void> {
+    if (!offer.auto) return;
+    await m.query(
+      `UPDATE referral_projection SET auto_pending = true WHERE referral_id = $1 AND NOT closed`,
+      [offer.referral_id],
+    );
+  }
+
+  /**
+   * Decisions on an offer take the referral's row first, as making and cancelling do, so that a
+   * decline racing a withdrawal queues instead of deadlocking.
+   */
+  private async lockReferralOf(m: EntityManager, offerId: string): Promise<void> {
+    await m.query(
+      `SELECT 1 FROM referral_projection WHERE referral_id = (SELECT referral_id FROM offers WHERE id = $1) FOR UPDATE`,
+      [offerId],
+    );
+  }
+
+  private async placeFreed(freed: FreedPlace): Promise<void> {
+    for (const listener of this.placeFreedListeners) {
+      // The sweep catches up with whatever a failed listener left undone.
+      await listener(freed).catch(() => undefined);
+    }
   }
 
   private async setStatus(

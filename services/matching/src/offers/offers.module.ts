@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
-import { ProjectionConsumer } from '../projections/projection.consumer';
 import { OfferController } from './offer.controller';
 import { OfferExpiryProcessor } from './offer-expiry.processor';
 import { OfferService } from './offer.service';
 
 @Module({
-  controllers: [OfferController, ProjectionConsumer],
+  controllers: [OfferController],
   providers: [OfferService, OfferExpiryProcessor],
   exports: [OfferService],
 })

@@ -8,6 +8,7 @@ import {
   REFERRAL_ASSESSED_V1,
   REFERRAL_CLOSED_V1,
   REFERRAL_RECEIVED_V1,
+  SERVICE_REGISTERED_V1,
   type CapacityUpdatedV1,
   type ConsentDeclinedV1,
   type ConsentGrantedV1,
@@ -15,8 +16,10 @@ import {
   type ReferralAssessedV1,
   type ReferralClosedV1,
   type ReferralReceivedV1,
+  type ServiceRegisteredV1,
 } from '@sp/contracts';
 import { EventContext } from '@sp/messaging';
+import { MatchService } from '../matches/match.service';
 import { OfferService } from '../offers/offer.service';
 
 // Each upsert creates the row when it is the first event matching sees for a referral: events of
@@ -31,7 +34,10 @@ const UPSERT = (set: string, cols: string, values: string) => `
  */
 @Controller()
 export class ProjectionConsumer {
-  constructor(private readonly offers: OfferService) {}
+  constructor(
+    private readonly offers: OfferService,
+    private readonly matches: MatchService,
+  ) {}
 
   @EventPattern(REFERRAL_RECEIVED_V1)
   async received(@Ctx() ctx: EventContext): Promise<void> {
@@ -59,33 +65,40 @@ export class ProjectionConsumer {
     );
   }
 
+  /** An assessment asking for autoOffer gets its best candidate offered here, in this transaction. */
   @EventPattern(REFERRAL_ASSESSED_V1)
   async assessed(@Ctx() ctx: EventContext): Promise<void> {
     const d = ctx.getEvent().data as ReferralAssessedV1;
-    await ctx
-      .getManager()
-      .query(
-        UPSERT(
-          `needs = EXCLUDED.needs, auto_offer = EXCLUDED.auto_offer, urgent = EXCLUDED.urgent, assessed_at = EXCLUDED.assessed_at`,
-          ', needs, auto_offer, urgent, assessed_at',
-          ', $3, $4, $5, $6',
-        ),
-        [d.referralId, d.pcnCode, d.needs, d.autoOffer, d.urgent ?? false, d.assessedAt],
-      );
+    const m = ctx.getManager();
+    await m.query(
+      UPSERT(
+        `needs = EXCLUDED.needs, auto_offer = EXCLUDED.auto_offer, urgent = EXCLUDED.urgent,
+         assessed_at = EXCLUDED.assessed_at, auto_pending = EXCLUDED.auto_pending, unmet_at = NULL`,
+        ', needs, auto_offer, urgent, assessed_at, auto_pending',
+        ', $3, $4, $5, $6, $4',
+      ),
+      [d.referralId, d.pcnCode, d.needs, d.autoOffer, d.urgent ?? false, d.assessedAt],
+    );
+    await this.matches.onReady(m, d.referralId);
   }
 
   @EventPattern(REFERRAL_CLOSED_V1)
   async closed(@Ctx() ctx: EventContext): Promise<void> {
     const d = ctx.getEvent().data as ReferralClosedV1;
     const m = ctx.getManager();
-    await m.query(UPSERT(`closed = true`, ', closed', ', true'), [d.referralId, d.pcnCode]);
-    await this.offers.cancelOpenOffers(m, d.referralId, 'referral-closed');
+    await m.query(UPSERT(`closed = true, auto_pending = false, waitlisted_at = NULL`, ', closed', ', true'), [
+      d.referralId,
+      d.pcnCode,
+    ]);
+    const freed = await this.offers.cancelOpenOffers(m, d.referralId, 'referral-closed');
+    await this.matches.fillFreedPlaces(m, freed);
   }
 
   @EventPattern(CONSENT_GRANTED_V1)
   async granted(@Ctx() ctx: EventContext): Promise<void> {
     const d = ctx.getEvent().data as ConsentGrantedV1;
-    await ctx.getManager().query(
+    const m = ctx.getManager();
+    await m.query(
       // A withdrawal is final: a late grant never revives it.
       UPSERT(
         `consent = CASE WHEN p.consent = 'withdrawn' THEN p.consent ELSE 'granted' END,
@@ -95,6 +108,8 @@ export class ProjectionConsumer {
       ),
       [d.referralId, d.pcnCode, d.shareWithVcso],
     );
+    // Consent and assessment come on different topics: whichever arrives last makes the referral ready.
+    await this.matches.onReady(m, d.referralId);
   }
 
   @EventPattern(CONSENT_DECLINED_V1)
@@ -113,18 +128,27 @@ export class ProjectionConsumer {
   async withdrawn(@Ctx() ctx: EventContext): Promise<void> {
     const d = ctx.getEvent().data as ConsentWithdrawnV1;
     const m = ctx.getManager();
-    await m.query(UPSERT(`consent = 'withdrawn', share_with_vcso = false`, ', consent', `, 'withdrawn'`), [
-      d.referralId,
-      d.pcnCode,
-    ]);
-    await this.offers.cancelOpenOffers(m, d.referralId, 'consent-withdrawn');
+    await m.query(
+      UPSERT(
+        `consent = 'withdrawn', share_with_vcso = false, auto_pending = false, waitlisted_at = NULL`,
+        ', consent',
+        `, 'withdrawn'`,
+      ),
+      [d.referralId, d.pcnCode],
+    );
+    const freed = await this.offers.cancelOpenOffers(m, d.referralId, 'consent-withdrawn');
+    await this.matches.fillFreedPlaces(m, freed);
   }
 
-  /** The service's limits as its coordinator set them; matching itself owns the load. */
+  /**
+   * The service's limits as its coordinator set them; matching itself owns the load. Raised limits
+   * or a reopening may open places: the waitlist gets them in this transaction.
+   */
   @EventPattern(CAPACITY_UPDATED_V1)
   async capacity(@Ctx() ctx: EventContext): Promise<void> {
     const d = ctx.getEvent().data as CapacityUpdatedV1;
-    await ctx.getManager().query(
+    const m = ctx.getManager();
+    await m.query(
       `INSERT INTO service_load AS s (service_id, organisation_id, max_active, weekly_intake, paused, settings_at)
        VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (service_id) DO UPDATE SET
@@ -137,5 +161,50 @@ export class ProjectionConsumer {
        WHERE s.settings_at <= EXCLUDED.settings_at`,
       [d.serviceId, d.organisationId, d.maxActive, d.weeklyIntake, d.status === 'paused', d.changedAt],
     );
+    await this.matches.fillFreedPlaces(m, [d.serviceId]);
+  }
+
+  /**
+   * What a service offers and where, for choosing it. The limits seed the load row too when this is
+   * the first matching hears of the service; a later capacity.updated.v1 (changedAt after
+   * registeredAt) overrides them.
+   */
+  @EventPattern(SERVICE_REGISTERED_V1)
+  async registered(@Ctx() ctx: EventContext): Promise<void> {
+    const d = ctx.getEvent().data as ServiceRegisteredV1;
+    const m = ctx.getManager();
+    await m.query(
+      `INSERT INTO service_profile (service_id, organisation_id, ics_code, needs, postcode_district, lat, lon,
+         radius_km, min_age, max_age, languages, accessibility, mode, registered_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+       ON CONFLICT (service_id) DO UPDATE SET
+         organisation_id = EXCLUDED.organisation_id, ics_code = EXCLUDED.ics_code, needs = EXCLUDED.needs,
+         postcode_district = EXCLUDED.postcode_district, lat = EXCLUDED.lat, lon = EXCLUDED.lon,
+         radius_km = EXCLUDED.radius_km, min_age = EXCLUDED.min_age, max_age = EXCLUDED.max_age,
+         languages = EXCLUDED.languages, accessibility = EXCLUDED.accessibility, mode = EXCLUDED.mode,
+         registered_at = EXCLUDED.registered_at, updated_at = now()`,
+      [
+        d.serviceId,
+        d.organisationId,
+        d.icsCode,
+        d.needs,
+        d.postcodeDistrict,
+        d.locationKnown ? (d.lat ?? null) : null,
+        d.locationKnown ? (d.lon ?? null) : null,
+        d.radiusKm,
+        d.minAge ?? null,
+        d.maxAge ?? null,
+        d.languages,
+        d.accessibility,
+        d.mode,
+        d.registeredAt,
+      ],
+    );
+    await m.query(
+      `INSERT INTO service_load (service_id, organisation_id, max_active, weekly_intake, settings_at)
+       VALUES ($1, $2, $3, $4, $5) ON CONFLICT (service_id) DO NOTHING`,
+      [d.serviceId, d.organisationId, d.maxActive, d.weeklyIntake, d.registeredAt],
+    );
+    await this.matches.fillFreedPlaces(m, [d.serviceId]);
   }
 }
