@@ -7,3 +7,4 @@ export * from './metrics.controller';
 export * from './platform.module';
 export * from './bootstrap';
 export * from './page-query';
+export * from './csv-records';

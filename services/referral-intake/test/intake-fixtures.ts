@@ -44,6 +44,16 @@ export class IntakeHarness {
   private drop?: () => Promise<void>;
   private restoreStreams?: () => void;
 
+  /**
+   * `port`: where the app listens (default TEST_PORT). `collect: false` skips collecting the referral
+   * topic, for suites that publish tens of thousands of events and measure memory.
+   */
+  constructor(private readonly opts: { port?: number; collect?: boolean } = {}) {}
+
+  get base(): string {
+    return `http://127.0.0.1:${this.opts.port ?? TEST_PORT}/api/v1`;
+  }
+
   async start(): Promise<void> {
     this.captureLogs();
     const db = await createTestDatabase(uniqueName('sp_test_intake'));
@@ -68,6 +78,28 @@ export class IntakeHarness {
     }
     await admin.disconnect();
     const startOffsets = new Map(start.map((p) => [p.partition, BigInt(p.high)]));
+    if (this.opts.collect !== false) await this.startCollector(kafka, startOffsets);
+    this.producer = kafka.producer();
+    await this.producer.connect();
+
+    // Imported only now: the module reads its database URL when it is first loaded.
+    const { AppModule } = await import('../src/app.module');
+    const { MIGRATIONS } = await import('../src/migrations');
+    this.app = await bootstrapService({
+      service: 'referral-intake',
+      module: AppModule,
+      title: 'Referral Intake (test)',
+      migrations: MIGRATIONS,
+      port: this.opts.port ?? TEST_PORT,
+    });
+    this.ds = createServiceDataSource({ url: db.url, poolSize: 3 });
+    await this.ds.initialize();
+  }
+
+  private async startCollector(
+    kafka: ReturnType<typeof createKafka>,
+    startOffsets: Map<number, bigint>,
+  ): Promise<void> {
     this.collector = kafka.consumer({ groupId: uniqueName('intake-test-collector') });
     await this.collector.connect();
     await this.collector.subscribe({ topic: 'sp.referral.events.v1', fromBeginning: true });
@@ -85,21 +117,6 @@ export class IntakeHarness {
         });
       },
     });
-    this.producer = kafka.producer();
-    await this.producer.connect();
-
-    // Imported only now: the module reads its database URL when it is first loaded.
-    const { AppModule } = await import('../src/app.module');
-    const { MIGRATIONS } = await import('../src/migrations');
-    this.app = await bootstrapService({
-      service: 'referral-intake',
-      module: AppModule,
-      title: 'Referral Intake (test)',
-      migrations: MIGRATIONS,
-      port: TEST_PORT,
-    });
-    this.ds = createServiceDataSource({ url: db.url, poolSize: 3 });
-    await this.ds.initialize();
   }
 
   async stop(): Promise<void> {

@@ -3,7 +3,12 @@ import type { EntityManager } from 'typeorm';
 
 /** Why identifiable data was touched; closed list so the log reads as a record, not prose. */
 export type AuditReason =
-  'referral-created' | 'referral-viewed' | 'assessment-recorded' | 'contact-requested' | 'idempotent-replay';
+  | 'referral-created'
+  | 'referral-imported'
+  | 'referral-viewed'
+  | 'assessment-recorded'
+  | 'contact-requested'
+  | 'idempotent-replay';
 
 export interface AuditEntry {
   actor: Pick<AuthClaims, 'sub' | 'role'>;
@@ -22,5 +27,20 @@ export async function appendAudit(manager: EntityManager, entry: AuditEntry): Pr
   await manager.query(
     `INSERT INTO audit_log (actor_sub, actor_role, action, referral_id, fields, reason) VALUES ($1, $2, $3, $4, $5, $6)`,
     [entry.actor.sub, entry.actor.role, entry.action, entry.referralId, entry.fields, entry.reason],
+  );
+}
+
+/** Appends many entries in one statement (bulk import): the same record, one row per access. */
+export async function appendAuditMany(manager: EntityManager, entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const params: unknown[] = [];
+  const rows = entries.map((e) => {
+    params.push(e.actor.sub, e.actor.role, e.action, e.referralId, e.fields, e.reason);
+    const b = params.length - 6;
+    return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6})`;
+  });
+  await manager.query(
+    `INSERT INTO audit_log (actor_sub, actor_role, action, referral_id, fields, reason) VALUES ${rows.join(', ')}`,
+    params,
   );
 }

@@ -12,7 +12,7 @@ import {
 } from '@sp/contracts';
 import { NhsNumber, Postcode, ageBandFor } from '@sp/domain';
 import { OutboxWriter } from '@sp/messaging';
-import { pageOf, ValidationProblem } from '@sp/platform';
+import { pageOf, ValidationProblem, type FieldProblem } from '@sp/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { appendAudit } from '../audit/audit-log';
@@ -87,8 +87,31 @@ interface IdentityRow {
 
 export const INTAKE_CRYPTO = Symbol('INTAKE_CRYPTO');
 
+/**
+ * Why this caller may not refer from this PCN and practice (a referrer: their own practice and PCN;
+ * a link worker or PCN ops: their own PCN), or null when they may.
+ */
+export function referralScopeProblem(
+  user: AuthClaims,
+  pcnCode: string,
+  practiceCode: string,
+): FieldProblem | null {
+  if (user.role === 'referrer') {
+    if (user.practice !== practiceCode) {
+      return { field: 'practiceCode', message: 'a referrer may only refer from their own practice' };
+    }
+    if (user.pcn !== pcnCode) {
+      return { field: 'pcnCode', message: 'a referrer may only refer within their own PCN' };
+    }
+  } else if (user.role === 'link_worker' || user.role === 'pcn_ops') {
+    if (user.pcn !== pcnCode) return { field: 'pcnCode', message: 'you may only refer within your own PCN' };
+  }
+  return null;
+}
+
 const PATIENT_VIEWERS: ReadonlySet<AuthClaims['role']> = new Set(['referrer', 'link_worker', 'pcn_ops']);
-const IDENTITY_FIELDS = [
+/** The identifiable columns a new referral writes (phone, email and notes only when given). */
+export const IDENTITY_FIELDS = [
   'nhs_number',
   'given_name',
   'family_name',
@@ -442,29 +465,29 @@ export class ReferralService {
   }
 
   private assertMayReferFrom(user: AuthClaims, pcnCode: string, practiceCode: string): void {
-    if (user.role === 'referrer') {
-      if (user.practice !== practiceCode) {
-        throw new ForbiddenException('a referrer may only refer from their own practice');
-      }
-      if (user.pcn !== pcnCode)
-        throw new ForbiddenException('a referrer may only refer within their own PCN');
-    } else if (user.role === 'link_worker' || user.role === 'pcn_ops') {
-      if (user.pcn !== pcnCode) throw new ForbiddenException('you may only refer within your own PCN');
-    }
+    const problem = referralScopeProblem(user, pcnCode, practiceCode);
+    if (problem) throw new ForbiddenException(problem.message);
   }
 
   private async assertPracticeInPcn(m: EntityManager, pcnCode: string, practiceCode: string): Promise<void> {
+    const problem = await this.practiceProblem(m, pcnCode, practiceCode);
+    if (problem) throw new ValidationProblem([problem]);
+  }
+
+  /** Why this practice cannot refer within this PCN (unknown PCN, unknown or foreign practice), or null. */
+  async practiceProblem(
+    m: EntityManager,
+    pcnCode: string,
+    practiceCode: string,
+  ): Promise<FieldProblem | null> {
     const settings = await this.network.settings(m, pcnCode);
-    if (!settings) throw new ValidationProblem([{ field: 'pcnCode', message: 'is not a registered PCN' }]);
+    if (!settings) return { field: 'pcnCode', message: 'is not a registered PCN' };
     const owner = await this.network.pcnOfPractice(m, practiceCode);
-    if (owner !== pcnCode) {
-      throw new ValidationProblem([
-        {
-          field: 'practiceCode',
-          message: owner ? `does not belong to PCN ${pcnCode}` : 'is not a registered practice',
-        },
-      ]);
-    }
+    if (owner === pcnCode) return null;
+    return {
+      field: 'practiceCode',
+      message: owner ? `does not belong to PCN ${pcnCode}` : 'is not a registered practice',
+    };
   }
 
   private async patient(m: EntityManager, user: AuthClaims, row: ReferralRow): Promise<PatientView> {

@@ -1,6 +1,6 @@
 import { Postcode } from '@sp/domain';
 import type { Readable } from 'node:stream';
-import { csvRecords } from './csv-records';
+import { csvRecords } from '@sp/platform';
 
 /** Anything that runs SQL with positional parameters: a TypeORM DataSource or a pg Client. */
 export interface Queryable {

@@ -23,6 +23,17 @@ describe('csvRecords', () => {
     ]);
   });
 
+  it('refuses a record longer than the limit, such as one opened by a stray quote', async () => {
+    const out: string[][] = [];
+    const stream = Readable.from([Buffer.from('a,b\n"x,' + 'y'.repeat(100) + '\n1,2\n')]);
+    await expect(
+      (async () => {
+        for await (const r of csvRecords(stream, { maxRecordChars: 50 })) out.push(r);
+      })(),
+    ).rejects.toThrow(/longer than 50/);
+    expect(out).toEqual([['a', 'b']]);
+  });
+
   it('refuses a file that ends inside quotes', async () => {
     await expect(parse(['a,"b\n'])).rejects.toThrow(/quoted/);
   });

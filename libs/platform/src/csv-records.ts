@@ -1,5 +1,14 @@
 import type { Readable } from 'node:stream';
 
+export interface CsvOptions {
+  /** Refuse (throw) a record longer than this, so one stray quote cannot hold the rest of the file. */
+  maxRecordChars?: number;
+}
+
+export class CsvRecordTooLongError extends Error {
+  override name = 'CsvRecordTooLongError';
+}
+
 /**
  * Streams RFC 4180 CSV records (quoted fields, doubled quotes, commas and line breaks inside quotes,
  * CRLF or LF) from a byte stream, one array of fields per record, without holding the file in memory.
@@ -7,7 +16,11 @@ import type { Readable } from 'node:stream';
  */
 export async function* csvRecords(
   input: Readable | AsyncIterable<Buffer | string>,
+  opts: CsvOptions = {},
 ): AsyncGenerator<string[]> {
+  const maxRecordChars = opts.maxRecordChars ?? Infinity;
+  // Characters held for the record being read: a missing closing quote must not swallow the file.
+  let held = 0;
   let field = '';
   let record: string[] = [];
   let inQuotes = false;
@@ -21,6 +34,11 @@ export async function* csvRecords(
     const out: string[][] = [];
     for (let i = 0; i < text.length; i++) {
       const c = text[i];
+      if (++held > maxRecordChars) {
+        // The records completed before it are still good: hand them over first.
+        for (const r of out) yield r;
+        throw new CsvRecordTooLongError(`a CSV record is longer than ${maxRecordChars} characters`);
+      }
       if (inQuotes) {
         if (quotePending) {
           quotePending = false;
@@ -50,6 +68,7 @@ export async function* csvRecords(
         record = [];
         field = '';
         sawAny = false;
+        held = 0;
       } else if (c === '\uFEFF' && field === '' && record.length === 0) {
         // A byte-order mark at the start of a record (Excel exports) is not data.
       } else {
