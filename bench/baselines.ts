@@ -1,0 +1,84 @@
+/**
+ * The machine's own limits, measured in the same run as the platform so the platform's figures can
+ * be read as ratios: raw kafkajs produce-and-consume throughput, and raw Postgres single-row insert
+ * transactions through `pg` with the services' pool size.
+ */
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Pool } from 'pg';
+
+export async function kafkaBaseline(brokers: string[], messages = 100_000): Promise<number> {
+  const kafka = new Kafka({ clientId: 'bench-baseline', brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  const topic = `bench.baseline.${Date.now()}`;
+  await admin.createTopics({ topics: [{ topic, numPartitions: 6 }], waitForLeaders: true });
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  const consumer = kafka.consumer({ groupId: `${topic}.group` });
+  await Promise.all([producer.connect(), consumer.connect()]);
+  await consumer.subscribe({ topic, fromBeginning: true });
+  let received = 0;
+  let done!: () => void;
+  const finished = new Promise<void>((r) => (done = r));
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      received += batch.messages.length;
+      if (received >= messages) done();
+    },
+  });
+  const body = JSON.stringify({
+    referralId: '00000000-0000-4000-8000-000000000000',
+    pcnCode: 'U00001',
+    needs: ['loneliness'],
+    padding: 'x'.repeat(200),
+  });
+  const started = Date.now();
+  const batch = 500;
+  for (let sent = 0; sent < messages; sent += batch) {
+    await producer.send({
+      topic,
+      acks: -1,
+      messages: Array.from({ length: Math.min(batch, messages - sent) }, (_, i) => ({
+        key: `k${(sent + i) % 997}`,
+        value: body,
+      })),
+    });
+  }
+  await finished;
+  const perSec = messages / ((Date.now() - started) / 1000);
+  await Promise.all([producer.disconnect(), consumer.disconnect()]);
+  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+  await admin.disconnect();
+  return perSec;
+}
+
+export async function postgresBaseline(url: string, poolSize: number, seconds = 10): Promise<number> {
+  const pool = new Pool({ connectionString: url, max: poolSize });
+  await pool.query(
+    `CREATE TABLE IF NOT EXISTS bench_baseline (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), body jsonb NOT NULL)`,
+  );
+  const deadline = Date.now() + seconds * 1000;
+  let count = 0;
+  const worker = async () => {
+    const client = await pool.connect();
+    try {
+      while (Date.now() < deadline) {
+        await client.query('BEGIN');
+        await client.query(`INSERT INTO bench_baseline (body) VALUES ($1)`, [{ n: count }]);
+        await client.query('COMMIT');
+        count++;
+      }
+    } finally {
+      client.release();
+    }
+  };
+  const started = Date.now();
+  await Promise.all(Array.from({ length: poolSize }, worker));
+  const perSec = count / ((Date.now() - started) / 1000);
+  await pool.query(`DROP TABLE bench_baseline`);
+  await pool.end();
+  return perSec;
+}

@@ -1,0 +1,434 @@
+/**
+ * `npm run bench`: the platform against the machine's own limits, in one run.
+ *   1. Baselines: raw kafkajs produce+consume msgs/s; raw Postgres single-row insert tx/s (pool 10).
+ *   2. The platform, started on shifted ports with databases of its own, driven through its public API
+ *      (referral, consent, assessment with autoOffer) until offer.made: first a steady 25 referrals/s,
+ *      then as fast as it sustains. Latency per stage, Postgres transactions and Kafka messages per
+ *      referral, peak resident memory per service.
+ * Prints a table and writes bench/results/latest.json. A benchmark, not a test: it asserts nothing.
+ */
+import { mintDevToken } from '@sp/auth';
+import { stackUp } from '@sp/infra';
+import { collectEvents, startConsumerGroupAtEnd } from '@sp/messaging';
+import { SERVICES } from '@sp/platform';
+import { NhsNumber } from '@sp/domain';
+import { percentile } from '@sp/testing';
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client } from 'pg';
+import { Kafka, logLevel } from 'kafkajs';
+import { Supervisor } from '../scripts/supervisor';
+import { kafkaBaseline, postgresBaseline } from './baselines';
+
+const OFFSET = Number(process.env.BENCH_PORT_OFFSET ?? 500);
+const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 25);
+const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 40);
+const MAX_SECONDS = Number(process.env.BENCH_MAX_SECONDS ?? 40);
+const MAX_CONCURRENCY = Number(process.env.BENCH_MAX_CONCURRENCY ?? 48);
+const PG_SERVER = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const PCN = 'U09001';
+const PRACTICE = 'P09001';
+const url = (service: string, p: string) =>
+  `http://127.0.0.1:${SERVICES.find((s) => s.name === service)!.port + OFFSET}${p}`;
+const TOPICS = [
+  'sp.referral.events.v1',
+  'sp.consent.events.v1',
+  'sp.matching.events.v1',
+  'sp.capacity.events.v1',
+  'sp.analytics.events.v1',
+];
+const RESULTS = path.join(__dirname, 'results');
+mkdirSync(RESULTS, { recursive: true });
+const dbName = (service: string) => `sp_bench_${service.replace(/-/g, '_')}`;
+
+interface Timing {
+  intakeMs: number;
+  consentMs: number;
+  assessMs: number;
+  offerMs?: number;
+  endToEndMs?: number;
+}
+
+async function main() {
+  const stack = await stackUp({ quiet: true });
+  console.log('baselines...');
+  const kafkaMsgsPerSec = await kafkaBaseline(stack.kafkaBrokers);
+  const pgTxPerSec = await postgresBaseline(PG_SERVER, Number(process.env.DB_POOL_SIZE ?? 10));
+  console.log(`  kafka ${kafkaMsgsPerSec.toFixed(0)} msgs/s, postgres ${pgTxPerSec.toFixed(0)} tx/s`);
+
+  await resetDatabases();
+  const env = Object.fromEntries(
+    SERVICES.filter((s) => s.database).map((s) => [
+      `${s.name.toUpperCase().replace(/-/g, '_')}_DATABASE_URL`,
+      withDb(PG_SERVER, dbName(s.name)),
+    ]),
+  );
+  const supervisor = new Supervisor(
+    SERVICES.map((s) => ({
+      name: s.name,
+      entry: `services/${s.name}/src/main.ts`,
+      env: {
+        ...env,
+        SP_PORT_OFFSET: String(OFFSET),
+        SP_CONSUMER_GROUP: `bench-${s.name}-${Date.now()}`,
+        SP_QUEUE_PREFIX: 'bench',
+      },
+    })),
+    createWriteStream(path.join(RESULTS, 'platform.log')),
+  );
+  supervisor.start();
+  try {
+    await waitReady();
+    const tokens = await seed();
+    const offers = await collectEvents('sp.matching.events.v1', 'bench');
+    const offeredAt = new Map<string, number>();
+    const timer = setInterval(() => {
+      for (const e of offers.events.splice(0)) {
+        if (e.type === 'offer.made.v1')
+          offeredAt.set((e.data as { referralId: string }).referralId, Date.now());
+      }
+    }, 5);
+
+    const memory = new Map<string, number>();
+    const sampleMemory = setInterval(() => void sampleRss(memory), 1000);
+
+    console.log(`steady: ${STEADY_RATE} referrals/s for ${STEADY_SECONDS} s...`);
+    const steady = await runPhase(tokens, offeredAt, { rate: STEADY_RATE, seconds: STEADY_SECONDS });
+    console.log(`max: ${MAX_CONCURRENCY} concurrent flows for ${MAX_SECONDS} s...`);
+    const before = await counters(stack.kafkaBrokers);
+    const max = await runPhase(tokens, offeredAt, { concurrency: MAX_CONCURRENCY, seconds: MAX_SECONDS });
+    const after = await counters(stack.kafkaBrokers);
+    clearInterval(timer);
+    clearInterval(sampleMemory);
+    await offers.stop();
+
+    const maxRate = max.offered / max.seconds;
+    const pgTxPerReferral = (after.pgTx - before.pgTx) / Math.max(1, max.started);
+    const kafkaMsgsPerReferral = (after.kafkaMsgs - before.kafkaMsgs) / Math.max(1, max.started);
+    const result = {
+      baseline: { kafkaMsgsPerSec: round(kafkaMsgsPerSec), pgTxPerSec: round(pgTxPerSec) },
+      steady: {
+        rate: STEADY_RATE,
+        referrals: steady.started,
+        offered: steady.offered,
+        intakeP50Ms: p(
+          steady.timings.map((t) => t.intakeMs),
+          50,
+        ),
+        intakeP95Ms: p(
+          steady.timings.map((t) => t.intakeMs),
+          95,
+        ),
+        intakeP99Ms: p(
+          steady.timings.map((t) => t.intakeMs),
+          99,
+        ),
+        consentP99Ms: p(
+          steady.timings.map((t) => t.consentMs),
+          99,
+        ),
+        assessmentP99Ms: p(
+          steady.timings.map((t) => t.assessMs),
+          99,
+        ),
+        assessmentToOfferP50Ms: p(
+          offered(steady.timings).map((t) => t.offerMs!),
+          50,
+        ),
+        assessmentToOfferP95Ms: p(
+          offered(steady.timings).map((t) => t.offerMs!),
+          95,
+        ),
+        assessmentToOfferP99Ms: p(
+          offered(steady.timings).map((t) => t.offerMs!),
+          99,
+        ),
+        endToEndP50Ms: p(
+          offered(steady.timings).map((t) => t.endToEndMs!),
+          50,
+        ),
+        endToEndP99Ms: p(
+          offered(steady.timings).map((t) => t.endToEndMs!),
+          99,
+        ),
+      },
+      max: {
+        concurrency: MAX_CONCURRENCY,
+        referralsPerSec: round(maxRate),
+        referrals: max.started,
+        offered: max.offered,
+        endToEndP50Ms: p(
+          offered(max.timings).map((t) => t.endToEndMs!),
+          50,
+        ),
+        endToEndP99Ms: p(
+          offered(max.timings).map((t) => t.endToEndMs!),
+          99,
+        ),
+        pgTxPerReferral: round(pgTxPerReferral),
+        kafkaMsgsPerReferral: round(kafkaMsgsPerReferral),
+      },
+      ratios: { dbNormalised: round((maxRate * pgTxPerReferral) / pgTxPerSec, 3) },
+      import: { rowsPerSec: null as number | null },
+      memory: {
+        maxRssMbPerService: Math.max(...memory.values()),
+        perService: Object.fromEntries(memory),
+      },
+      machine: {
+        cores: os.cpus().length,
+        memoryGb: round(os.totalmem() / 2 ** 30, 1),
+        node: process.version,
+        kafka: kafkaVersion(),
+        date: new Date().toISOString(),
+      },
+    };
+    writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
+    printTable(result);
+    for (const [what, n] of failures) console.log(`failed: ${n} x ${what}`);
+  } finally {
+    await supervisor.stop();
+  }
+}
+
+async function runPhase(
+  tokens: Awaited<ReturnType<typeof seed>>,
+  offeredAt: Map<string, number>,
+  opts: { rate?: number; concurrency?: number; seconds: number },
+) {
+  const timings: (Timing & { id: string; assessedAt: number; startedAt: number })[] = [];
+  const deadline = Date.now() + opts.seconds * 1000;
+  const flows: Promise<void>[] = [];
+  const one = async () => {
+    const startedAt = Date.now();
+    const t = await flow(tokens);
+    if (t) timings.push({ ...t.timing, id: t.id, assessedAt: t.assessedAt, startedAt });
+  };
+  if (opts.rate) {
+    for (let i = 0; Date.now() < deadline; i++) {
+      flows.push(one());
+      const next = deadline - opts.seconds * 1000 + ((i + 1) * 1000) / opts.rate;
+      await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
+    }
+  } else {
+    for (let w = 0; w < (opts.concurrency ?? 1); w++) {
+      flows.push(
+        (async () => {
+          while (Date.now() < deadline) await one();
+        })(),
+      );
+    }
+  }
+  await Promise.all(flows);
+  const waitUntil = Date.now() + 30_000;
+  while (timings.some((t) => !offeredAt.has(t.id)) && Date.now() < waitUntil)
+    await new Promise((r) => setTimeout(r, 100));
+  for (const t of timings) {
+    const at = offeredAt.get(t.id);
+    if (at) {
+      t.offerMs = at - t.assessedAt;
+      t.endToEndMs = at - t.startedAt;
+    }
+  }
+  return {
+    started: timings.length,
+    offered: timings.filter((t) => t.offerMs !== undefined).length,
+    seconds: opts.seconds,
+    timings,
+  };
+}
+
+async function flow(tokens: Awaited<ReturnType<typeof seed>>) {
+  const headers = { authorization: `Bearer ${tokens.linkWorker}`, 'content-type': 'application/json' };
+  const t0 = Date.now();
+  const referral = await fetch(url('gateway', '/api/v1/referrals'), {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({
+      pcnCode: PCN,
+      practiceCode: PRACTICE,
+      referrer: { name: 'Dr Bench', role: 'GP' },
+      patient: {
+        nhsNumber: NhsNumber.generateTestNumber(),
+        givenName: 'Bench',
+        familyName: 'Person',
+        birthDate: '1960-05-01',
+        postcode: 'LS6 2AB',
+      },
+      needs: ['loneliness'],
+    }),
+  });
+  const t1 = Date.now();
+  if (referral.status !== 201) return failed('referral', referral);
+  const { id } = (await referral.json()) as { id: string };
+  const consent = await fetch(url('gateway', '/api/v1/consents'), {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ referralId: id, decision: 'granted', method: 'verbal', shareWithVcso: true }),
+  });
+  const t2 = Date.now();
+  if (consent.status !== 201) return failed('consent', consent);
+  const assessed = await fetch(url('gateway', `/api/v1/referrals/${id}/assessment`), {
+    method: 'POST',
+    headers,
+    body: JSON.stringify({ needs: ['loneliness'], autoOffer: true }),
+  });
+  const t3 = Date.now();
+  if (!assessed.ok) return failed('assessment', assessed);
+  return {
+    id,
+    assessedAt: t3,
+    timing: { intakeMs: t1 - t0, consentMs: t2 - t1, assessMs: t3 - t2 } as Timing,
+  };
+}
+
+const failures = new Map<string, number>();
+async function failed(stage: string, res: Response): Promise<undefined> {
+  const key = `${stage} ${res.status} ${((await res.json().catch(() => ({}))) as { detail?: string }).detail ?? ''}`;
+  failures.set(key, (failures.get(key) ?? 0) + 1);
+  return undefined;
+}
+
+async function seed() {
+  const admin = await mintDevToken({ sub: 'bench-admin', role: 'admin' });
+  const ops = await mintDevToken({ sub: 'bench-ops', role: 'pcn_ops', pcn: PCN });
+  const linkWorker = await mintDevToken({ sub: 'bench-lw', role: 'link_worker', pcn: PCN });
+  const post = async (p: string, token: string, body: unknown) => {
+    const res = await fetch(url('gateway', p), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`seed ${p}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as { id: string };
+  };
+  await post('/api/v1/pcns', admin, {
+    code: PCN,
+    name: 'Bench PCN',
+    icsCode: 'QBE',
+    practices: [{ code: PRACTICE, name: 'Bench Practice', postcode: 'LS6 2AB' }],
+    settings: { offerExpiryDays: 14, autoOffer: true },
+  });
+  const org = await post('/api/v1/organisations', ops, {
+    name: 'Bench Befrienders',
+    icsCode: 'QBE',
+    contactEmail: 'bench@example.org',
+  });
+  for (let i = 0; i < 8; i++) {
+    await post('/api/v1/services', ops, {
+      organisationId: org.id,
+      name: `Bench group ${i}`,
+      needs: ['loneliness'],
+      postcode: 'LS6 2AB',
+      radiusKm: 50,
+      mode: 'in-person',
+      maxActive: 10_000,
+      weeklyIntake: 10_000,
+    });
+  }
+  await new Promise((r) => setTimeout(r, 2000)); // matching projects the services from their events
+  return { linkWorker };
+}
+
+async function waitReady(timeoutMs = 180_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (const s of SERVICES) {
+    for (;;) {
+      try {
+        if ((await fetch(url(s.name, '/health'))).ok) break;
+      } catch {
+        // not yet listening
+      }
+      if (Date.now() > deadline) throw new Error(`${s.name} not ready`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
+async function resetDatabases() {
+  const client = new Client({ connectionString: PG_SERVER });
+  await client.connect();
+  for (const s of SERVICES.filter((x) => x.database)) {
+    await client.query(`DROP DATABASE IF EXISTS "${dbName(s.name)}" WITH (FORCE)`);
+  }
+  await client.end();
+}
+
+async function counters(brokers: string[]) {
+  const client = new Client({ connectionString: PG_SERVER });
+  await client.connect();
+  const [{ tx }] = (
+    await client.query(
+      `SELECT sum(xact_commit)::bigint AS tx FROM pg_stat_database WHERE datname LIKE 'sp_bench_%'`,
+    )
+  ).rows as { tx: string }[];
+  await client.end();
+  const kafka = new Kafka({ clientId: 'bench-counters', brokers, logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  let msgs = 0;
+  for (const topic of [
+    'sp.referral.events.v1',
+    'sp.consent.events.v1',
+    'sp.matching.events.v1',
+    'sp.capacity.events.v1',
+    'sp.analytics.events.v1',
+  ]) {
+    for (const o of await admin.fetchTopicOffsets(topic)) msgs += Number(o.high);
+  }
+  await admin.disconnect();
+  return { pgTx: Number(tx), kafkaMsgs: msgs };
+}
+
+async function sampleRss(into: Map<string, number>) {
+  for (const s of SERVICES) {
+    try {
+      const text = await (await fetch(url(s.name, '/metrics'))).text();
+      const mb = Number(/^process_resident_memory_bytes (\d+)/m.exec(text)?.[1]) / 2 ** 20;
+      if (mb > (into.get(s.name) ?? 0)) into.set(s.name, Math.round(mb));
+    } catch {
+      // restarting
+    }
+  }
+}
+
+const withDb = (server: string, db: string) => {
+  const u = new URL(server);
+  u.pathname = `/${db}`;
+  return u.toString();
+};
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+const p = (values: number[], q: number) => (values.length ? percentile(values, q) : null);
+const offered = <T extends Timing>(ts: T[]) => ts.filter((t) => t.offerMs !== undefined);
+function kafkaVersion(): string {
+  try {
+    return execFileSync('sh', ['-c', 'ls .cache/kafka/libs | grep -o "kafka-clients-[0-9.]*" | head -1'], {
+      encoding: 'utf8',
+    })
+      .trim()
+      .replace('kafka-clients-', '')
+      .replace(/\.$/, '');
+  } catch {
+    return 'unknown';
+  }
+}
+
+function printTable(r: Record<string, unknown>) {
+  const flat: [string, unknown][] = [];
+  const walk = (o: Record<string, unknown>, prefix: string) => {
+    for (const [k, v] of Object.entries(o)) {
+      if (v && typeof v === 'object' && !Array.isArray(v) && k !== 'perService')
+        walk(v as Record<string, unknown>, `${prefix}${k}.`);
+      else flat.push([`${prefix}${k}`, typeof v === 'object' ? JSON.stringify(v) : v]);
+    }
+  };
+  walk(r, '');
+  const width = Math.max(...flat.map(([k]) => k.length));
+  for (const [k, v] of flat) console.log(`${k.padEnd(width)}  ${v}`);
+}
+
+main().catch((err: unknown) => {
+  console.error('bench failed:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});
