@@ -65,6 +65,9 @@ async function main() {
       withDb(PG_SERVER, dbName(s.name)),
     ]),
   );
+  // Fresh databases, so each service's consumer group starts at the topics' current ends.
+  const groups = Object.fromEntries(SERVICES.map((s) => [s.name, `bench-${s.name}-${Date.now()}`]));
+  for (const group of Object.values(groups)) await startConsumerGroupAtEnd(group, TOPICS, 'bench');
   const supervisor = new Supervisor(
     SERVICES.map((s) => ({
       name: s.name,
@@ -72,7 +75,7 @@ async function main() {
       env: {
         ...env,
         SP_PORT_OFFSET: String(OFFSET),
-        SP_CONSUMER_GROUP: `bench-${s.name}-${Date.now()}`,
+        SP_CONSUMER_GROUP: groups[s.name],
         SP_QUEUE_PREFIX: 'bench',
       },
     })),
@@ -368,13 +371,7 @@ async function counters(brokers: string[]) {
   const admin = kafka.admin();
   await admin.connect();
   let msgs = 0;
-  for (const topic of [
-    'sp.referral.events.v1',
-    'sp.consent.events.v1',
-    'sp.matching.events.v1',
-    'sp.capacity.events.v1',
-    'sp.analytics.events.v1',
-  ]) {
+  for (const topic of TOPICS) {
     for (const o of await admin.fetchTopicOffsets(topic)) msgs += Number(o.high);
   }
   await admin.disconnect();
