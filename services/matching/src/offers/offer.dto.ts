@@ -7,8 +7,8 @@ import {
   type OfferOutcome,
   type OfferStatus,
 } from '@sp/contracts';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import { PageQuery } from '@sp/platform';
+import { IsIn, IsOptional, IsUUID } from 'class-validator';
 
 export class MakeOfferDto {
   @ApiProperty({ format: 'uuid' })
@@ -32,26 +32,11 @@ export class CompleteOfferDto {
   outcome: OfferOutcome;
 }
 
-export class ListOffersQuery {
+export class ListOffersQuery extends PageQuery {
   @ApiPropertyOptional({ enum: OFFER_STATUSES })
   @IsOptional()
   @IsIn(OFFER_STATUSES, { message: `status must be one of ${OFFER_STATUSES.join(', ')}` })
   status?: OfferStatus;
-
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'page must be a whole number' })
-  @Min(1, { message: 'page must be at least 1' })
-  page?: number;
-
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'pageSize must be a whole number' })
-  @Min(1, { message: 'pageSize must be at least 1' })
-  @Max(100, { message: 'pageSize must be at most 100' })
-  pageSize?: number;
 }
 
 export class OfferView {
