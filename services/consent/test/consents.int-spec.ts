@@ -8,6 +8,7 @@ import {
   type EventType,
 } from '@sp/contracts';
 import { bootstrapService } from '@sp/platform';
+import { startConsumerGroupAtEnd } from '@sp/messaging';
 import { createTestDatabase, uniqueName, waitFor } from '@sp/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
@@ -163,6 +164,8 @@ beforeAll(async () => {
   process.env.CONSENT_DATABASE_URL = db.url;
   // A group of its own: the test never steals partitions from, or moves the offsets of, a running consent.
   process.env.SP_CONSUMER_GROUP = 'consent-it';
+  // Start at the topic's end: the suite consumes what it publishes, not every earlier suite's events.
+  await startConsumerGroupAtEnd(process.env.SP_CONSUMER_GROUP, ['sp.referral.events.v1']);
   consentTopic = await collectEvents('sp.consent.events.v1', 'consent-it-collector');
   publisher = await createEventPublisher('consent-it-publisher');
   // Imported only now: the module reads the database URL above when it is defined.

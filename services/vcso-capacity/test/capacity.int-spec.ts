@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import { mintDevToken, type AuthClaims } from '@sp/auth';
 import { validateEvent, type CloudEvent, type EventData, type EventType } from '@sp/contracts';
 import { bootstrapService } from '@sp/platform';
+import { startConsumerGroupAtEnd } from '@sp/messaging';
 import { createTestDatabase, uniqueName, waitFor } from '@sp/testing';
 import Redis from 'ioredis';
 import { execFile } from 'node:child_process';
@@ -214,6 +215,8 @@ beforeAll(async () => {
   dbUrl = db.url;
   process.env.VCSO_CAPACITY_DATABASE_URL = db.url;
   process.env.SP_CONSUMER_GROUP = 'vcso-capacity-it';
+  // Start at the topic's end: the suite consumes what it publishes, not every earlier suite's events.
+  await startConsumerGroupAtEnd(process.env.SP_CONSUMER_GROUP, ['sp.matching.events.v1']);
   process.env.CAPACITY_QUEUE_NAME = QUEUE;
   // Three seconds of strain raises the early warning here (the default is a week).
   process.env.CAPACITY_ALERT_AFTER_MINUTES = '0.05';
