@@ -65,6 +65,8 @@ function toHttpError(err: unknown, remote: boolean): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
+const VERIFIED_CACHE_SIZE = 10_000;
+
 /**
  * Verifies bearer tokens against the configured issuer (dev keys or a remote JWKS) and returns their
  * validated claims. Throws UnauthorizedException with a reason; ServiceUnavailableException when the
@@ -75,6 +77,11 @@ export class JwtVerifier implements OnModuleInit {
   readonly config: AuthConfig;
   private remoteKeys?: JWTVerifyGetKey;
   private lastDevReload = 0;
+  /**
+   * Tokens already verified, with their claims, until they expire: a client sends the same token on
+   * every request, and an ES256 verification costs more CPU than the rest of a small request.
+   */
+  private readonly verified = new Map<string, { claims: AuthClaims; expiresAtMs: number }>();
 
   constructor(@Optional() @Inject(AUTH_CONFIG) config?: AuthConfig) {
     this.config = config ?? resolveAuthConfig();
@@ -88,6 +95,20 @@ export class JwtVerifier implements OnModuleInit {
 
   async verify(token: string | undefined | null): Promise<AuthClaims> {
     if (!token || !token.trim()) throw new UnauthorizedException('missing bearer token');
+    const hit = this.verified.get(token);
+    if (hit && hit.expiresAtMs > Date.now()) return { ...hit.claims };
+    const { claims, exp } = await this.verifyUncached(token);
+    if (typeof exp === 'number') {
+      if (this.verified.size >= VERIFIED_CACHE_SIZE) {
+        // Oldest first (a Map keeps insertion order).
+        this.verified.delete(this.verified.keys().next().value as string);
+      }
+      this.verified.set(token, { claims: { ...claims }, expiresAtMs: exp * 1000 });
+    }
+    return claims;
+  }
+
+  private async verifyUncached(token: string): Promise<{ claims: AuthClaims; exp: unknown }> {
     const options: JWTVerifyOptions = {
       issuer: this.config.issuer,
       audience: this.config.audience,
@@ -100,11 +121,11 @@ export class JwtVerifier implements OnModuleInit {
           ...options,
           algorithms: JWKS_ALGORITHMS,
         });
-        return validateClaims(payload);
+        return { claims: validateClaims(payload), exp: payload.exp };
       }
       const key = await this.devPublicKey(token);
       const { payload } = await jwtVerify(token, key, { ...options, algorithms: [DEV_KEY_ALG] });
-      return validateClaims(payload);
+      return { claims: validateClaims(payload), exp: payload.exp };
     } catch (err) {
       throw toHttpError(err, this.config.mode === 'jwks');
     }

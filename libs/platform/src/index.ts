@@ -8,3 +8,7 @@ export * from './platform.module';
 export * from './bootstrap';
 export * from './page-query';
 export * from './csv-records';
+export * from './body-media-type.interceptor';
+export * from './rate-limit.middleware';
+export * from './security-headers.middleware';
+export * from './unread-body';

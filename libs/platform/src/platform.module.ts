@@ -1,11 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MessagingModule } from '@sp/messaging';
 import { serviceDatabaseUrl, serviceDataSourceOptions } from '@sp/persistence';
 import { AuthModule } from '@sp/auth';
 import type { EntitySchema, MixedList } from 'typeorm';
+import { BodyMediaTypeInterceptor } from './body-media-type.interceptor';
 import { HealthController, SERVICE_HAS_DATABASE } from './health.controller';
 import { MetricsController } from './metrics.controller';
 import { ProblemDetailsFilter } from './problem-details.filter';
@@ -62,6 +63,7 @@ export class PlatformModule {
         RedisConnection,
         { provide: SERVICE_HAS_DATABASE, useValue: descriptor.database !== null },
         { provide: APP_FILTER, useClass: ProblemDetailsFilter },
+        { provide: APP_INTERCEPTOR, useClass: BodyMediaTypeInterceptor },
       ],
       exports: [RedisConnection],
     };

@@ -21,6 +21,24 @@ export class RedisConnection implements OnApplicationShutdown {
     this.client.on('error', () => undefined); // surfaced through /health, not as log spam
   }
 
+  /**
+   * Resolves true once the connection is ready, false after `timeoutMs` (Redis away: the service
+   * starts anyway and /health says so). Commands sent before then fail at once, with no offline queue.
+   */
+  ready(timeoutMs: number): Promise<boolean> {
+    if (this.client.status === 'ready') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.client.off('ready', onReady);
+        resolve(ok);
+      };
+      const onReady = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      this.client.on('ready', onReady);
+    });
+  }
+
   async ping(timeoutMs = 1500): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
     try {
