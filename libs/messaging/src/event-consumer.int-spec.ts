@@ -103,6 +103,32 @@ describe('EventConsumer: inbox, retries and dead letters (real Kafka and Postgre
     expect(n).toBe(1);
   });
 
+  it('handles a large batch in shared transactions: each event once, in order per key, poison set aside', async () => {
+    const { topic, ds, effects } = await setup('chunks');
+    const dlq = await collect(kafka, `${topic}.dlq`);
+    cleanups.push(() => dlq.stop());
+    const twice = randomUUID();
+    const messages = [];
+    for (let seq = 1; seq <= 400; seq++) {
+      const key = `k${seq % 4}`;
+      messages.push(event(key, seq, seq === 50 ? twice : undefined));
+      if (seq === 120) messages.push(event('k0', 50, twice)); // a redelivery inside the same batch
+      if (seq === 250) messages.push({ ...event('k2', 0), value: '{not json' }); // poison mid-batch
+    }
+    await producer.send({ topic, messages });
+    await waitFor(async () => (await effects()).length >= 400, { message: '400 effects', timeoutMs: 60_000 });
+    const rows = await effects();
+    expect(rows).toHaveLength(400);
+    expect(new Set(rows.map((r) => r.ce_id)).size).toBe(400);
+    for (const key of ['k0', 'k1', 'k2', 'k3']) {
+      const seqs = rows.filter((r) => r.key === key).map((r) => r.seq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    }
+    await waitFor(() => dlq.messages.length >= 1, { message: 'the poison message in the DLQ' });
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM inbox WHERE status = 'processed'`);
+    expect(n).toBe(400);
+  });
+
   it('sends poison messages to <topic>.dlq with the reason and keeps the partition flowing', async () => {
     const { topic, effects } = await setup('poison');
     const dlq = await collect(kafka, `${topic}.dlq`);

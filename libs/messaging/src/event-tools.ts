@@ -89,18 +89,40 @@ export async function startConsumerGroupAtEnd(
   topics: string[],
   clientId = 'sp-test-admin',
 ): Promise<void> {
-  const admin = createKafka(clientId).admin();
+  const kafka = createKafka(clientId);
+  const admin = kafka.admin();
   await admin.connect();
+  let ends: { topic: string; partition: number; offset: string }[];
   try {
-    for (const topic of topics) {
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({
-        groupId,
-        topic,
-        partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
-      });
-    }
+    ends = (
+      await Promise.all(
+        topics.map(async (topic) =>
+          (await admin.fetchTopicOffsets(topic)).map((p) => ({
+            topic,
+            partition: p.partition,
+            offset: p.high,
+          })),
+        ),
+      )
+    ).flat();
   } finally {
     await admin.disconnect();
+  }
+  // What admin.setOffsets does, but for every topic in one group join, and without waiting out a
+  // 5 s fetch per topic: join, pause, seek each partition to its end (committed on stop), leave.
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50, allowAutoTopicCreation: false });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics, fromBeginning: true });
+    await new Promise<void>((resolve, reject) => {
+      consumer.on(consumer.events.FETCH, () => void consumer.stop().then(resolve, reject));
+      consumer
+        .run({ eachBatchAutoResolve: false, eachBatch: async () => undefined })
+        .catch((err: unknown) => reject(err instanceof Error ? err : new Error(String(err))));
+      consumer.pause(topics.map((topic) => ({ topic })));
+      for (const e of ends) consumer.seek(e);
+    });
+  } finally {
+    await consumer.disconnect();
   }
 }

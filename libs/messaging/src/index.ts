@@ -4,6 +4,7 @@ export * from './kafka-health';
 export * from './outbox-writer';
 export * from './outbox-relay';
 export * from './event-consumer';
+export * from './commit-signals';
 export * from './dead-letter';
 export * from './transient-error';
 export * from './metrics';
