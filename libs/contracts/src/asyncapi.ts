@@ -41,7 +41,8 @@ const EXAMPLE_SOURCES: Record<EventType, string> = Object.fromEntries(
 ) as Record<EventType, string>;
 
 const TOPIC_SUMMARIES: Record<TopicName, string> = {
-  'sp.referral.events.v1': 'Referral intake, assessment, status and closure.',
+  'sp.referral.events.v1':
+    'Referral intake, assessment, status, closure and wellbeing outcomes, and the PCNs referrals come through.',
   'sp.consent.events.v1': 'Consent granted, declined and withdrawn.',
   'sp.matching.events.v1': 'Offers to VCSO services, waitlisting and unmet need.',
   'sp.capacity.events.v1': 'VCSO service capacity, throttling and alerts.',
@@ -49,7 +50,8 @@ const TOPIC_SUMMARIES: Record<TopicName, string> = {
     'The de-identified stream that ICS dashboards consume: no referral ids, a per-ICS person key. ' +
     'Every referral status change (the first included) appears once in effect as ' +
     'analytics.status-changed.v1, in order per person key; every capacity change as ' +
-    'analytics.load-changed.v1, in order per service. Status events are about single people: a dashboard ' +
+    'analytics.load-changed.v1, in order per service; every wellbeing outcome as ' +
+    'analytics.outcome-recorded.v1. Status and outcome events are about single people: a dashboard ' +
     'publishing counts from them applies the small-number rule itself.',
 };
 
@@ -345,11 +347,12 @@ export function buildAsyncApi(): object {
   const description = [
     "Events of the social prescribing platform's services, as published on Kafka.",
     '',
-    '**De-identification.** No event carries an NHS number, name, date of birth, phone number, email ' +
+    "**De-identification.** No event carries an NHS number, a person's name, date of birth, phone number, email " +
       'address, full postcode or free-text note. Events carry ids, codes, postcode districts, age bands, ' +
       'counts, timestamps and person keys (a keyed HMAC of the NHS number, per ICS on the analytics ' +
-      'topic). Every payload schema is closed and producers validate before publishing, so unknown ' +
-      'fields are refused rather than passed on.',
+      "topic); a PCN's registration also carries the PCN's public name. Every payload schema is " +
+      'closed and producers validate before publishing, so unknown fields are refused rather than ' +
+      'passed on.',
     '',
     `**Envelope.** CloudEvents 1.0 in Kafka binary mode: \`${CE_HEADERS.id}\`, \`${CE_HEADERS.type}\`, ` +
       `\`${CE_HEADERS.source}\`, \`${CE_HEADERS.specversion}\`, \`${CE_HEADERS.time}\`, ` +

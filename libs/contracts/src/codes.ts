@@ -97,6 +97,26 @@ export const CAPACITY_CHANGE_REASONS = [
 ] as const;
 export type CapacityChangeReason = (typeof CAPACITY_CHANGE_REASONS)[number];
 
+/**
+ * Wellbeing measures recorded as outcomes. `ons4`: the ONS personal wellbeing questions, four items
+ * scored 0-10 (life satisfaction, worthwhile, happy yesterday, anxious yesterday; for anxiety lower is
+ * better). `swemwbs`: the Short Warwick-Edinburgh Mental Wellbeing Scale, seven items scored 1-5.
+ */
+export const OUTCOME_MEASURES = ['ons4', 'swemwbs'] as const;
+export type OutcomeMeasure = (typeof OUTCOME_MEASURES)[number];
+
+/** When a wellbeing measure was taken: before the person's support began, or after. */
+export const OUTCOME_STAGES = ['baseline', 'follow-up'] as const;
+export type OutcomeStage = (typeof OUTCOME_STAGES)[number];
+
+/** How many items each measure has, and the range of each item's score. */
+export const OUTCOME_ITEM_RULES: Readonly<
+  Record<OutcomeMeasure, { items: number; min: number; max: number }>
+> = Object.freeze({
+  ons4: { items: 4, min: 0, max: 10 },
+  swemwbs: { items: 7, min: 1, max: 5 },
+});
+
 // Shapes of the identifiers events may carry. Kept here (not imported from @sp/domain) so the contract
 // stands alone; they mirror the domain value objects.
 

@@ -29,8 +29,8 @@ function example(
 }
 
 describe('event catalogue', () => {
-  it('holds the 22 v1 event types, each under its own type', () => {
-    expect(EVENT_TYPES).toHaveLength(22);
+  it('holds the 25 v1 event types, each under its own type', () => {
+    expect(EVENT_TYPES).toHaveLength(25);
     for (const type of EVENT_TYPES) {
       expect(EVENT_CATALOGUE[type].type).toBe(type);
       expect(type).toMatch(/^[a-z]+(-[a-z]+)*\.[a-z]+(-[a-z]+)*\.v1$/);
@@ -60,13 +60,14 @@ describe('event catalogue', () => {
     expect(isEventType('toString')).toBe(false);
   });
 
-  it('keys one referral, or one service, to one partition', () => {
+  it('keys one referral, one service, or one PCN, to one partition', () => {
     const keys = EVENT_TYPES.map(
       (type) => `${EVENT_CATALOGUE[type].topic} ${EVENT_CATALOGUE[type].subjectField}`,
     );
     expect(new Set(keys)).toEqual(
       new Set([
         'sp.referral.events.v1 referralId',
+        'sp.referral.events.v1 pcnCode',
         'sp.consent.events.v1 referralId',
         'sp.matching.events.v1 referralId',
         'sp.capacity.events.v1 serviceId',
@@ -78,6 +79,30 @@ describe('event catalogue', () => {
 });
 
 describe('validateEventData', () => {
+  it('validates the practices and settings nested in pcn.registered.v1, closed like the payload', () => {
+    const problems = validateEventData(
+      'pcn.registered.v1',
+      example('pcn.registered.v1', {
+        name: 'Riverside\nPCN',
+        practices: [{ code: 'P88001', postcodeDistrict: 'LS6 1AA', name: 'Riverside Surgery' }, []],
+        settings: { offerExpiryDays: 0 },
+      }),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'name must be one line of text',
+        'practices.0.postcodeDistrict must be a postcode district in capitals (e.g. SW1A), never a full postcode',
+        'property practices.0.name should not exist',
+        'each of practices must be an object',
+        'settings.offerExpiryDays must be at least 1',
+        'settings.autoOffer must be true or false',
+      ]),
+    );
+    expect(validateEventData('pcn.registered.v1', example('pcn.registered.v1', { practices: [] }))).toEqual([
+      'practices must have at least 1 item(s)',
+    ]);
+  });
+
   it.each(EVENT_TYPES)('accepts the example %s', (type) => {
     expect(validateEventData(type, EVENT_EXAMPLES[type])).toEqual([]);
   });

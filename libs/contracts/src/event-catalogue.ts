@@ -4,8 +4,10 @@ import { validateSync, type ValidationError } from 'class-validator';
 import type { CloudEvent } from './cloud-event';
 import {
   ANALYTICS_LOAD_CHANGED_V1,
+  ANALYTICS_OUTCOME_RECORDED_V1,
   ANALYTICS_STATUS_CHANGED_V1,
   AnalyticsLoadChangedV1,
+  AnalyticsOutcomeRecordedV1,
   AnalyticsStatusChangedV1,
   CAPACITY_ALERT_RAISED_V1,
   CAPACITY_UPDATED_V1,
@@ -31,6 +33,10 @@ import {
   OfferDeclinedV1,
   OfferExpiredV1,
   OfferMadeV1,
+  OUTCOME_RECORDED_V1,
+  OutcomeRecordedV1,
+  PCN_REGISTERED_V1,
+  PcnRegisteredV1,
   REFERRAL_ASSESSED_V1,
   REFERRAL_CLOSED_V1,
   REFERRAL_RECEIVED_V1,
@@ -101,6 +107,20 @@ const DEFINITIONS = {
     ReferralClosedV1,
     'referralId',
     'A referral was closed, with its reason.',
+  ),
+  [OUTCOME_RECORDED_V1]: define(
+    OUTCOME_RECORDED_V1,
+    Topics.Referral,
+    OutcomeRecordedV1,
+    'referralId',
+    'A wellbeing measure (ONS4 or SWEMWBS) was recorded for a referral, at baseline or follow-up.',
+  ),
+  [PCN_REGISTERED_V1]: define(
+    PCN_REGISTERED_V1,
+    Topics.Referral,
+    PcnRegisteredV1,
+    'pcnCode',
+    'A PCN was registered or changed: its ICS, practices (code and district) and settings; the latest wins.',
   ),
   [CONSENT_GRANTED_V1]: define(
     CONSENT_GRANTED_V1,
@@ -228,6 +248,13 @@ const DEFINITIONS = {
     'serviceId',
     "A VCSO service's load, for ICS load monitoring.",
   ),
+  [ANALYTICS_OUTCOME_RECORDED_V1]: define(
+    ANALYTICS_OUTCOME_RECORDED_V1,
+    Topics.Analytics,
+    AnalyticsOutcomeRecordedV1,
+    'personKey',
+    'De-identified wellbeing outcome for ICS dashboards (per-ICS person key, no referral id).',
+  ),
 };
 
 /** Every event type the platform publishes. */
@@ -266,7 +293,9 @@ function problemsOf(errors: ValidationError[], prefix = ''): string[] {
       // Nested messages name only the leaf property; give them the full path.
       prefix && message.startsWith(`${error.property} `)
         ? `${path}${message.slice(error.property.length)}`
-        : message,
+        : prefix && message === `property ${error.property} should not exist`
+          ? `property ${path} should not exist`
+          : message,
     );
     return [...own, ...problemsOf(error.children ?? [], `${path}.`)];
   });

@@ -8,6 +8,7 @@ const OFFER_ID = 'a8d4e2f0-1b3c-4d5e-8f60-718293a4b5c6';
 const SERVICE_ID = '5b6c7d8e-9f00-4a1b-8c2d-3e4f5a6b7c8d';
 const ORGANISATION_ID = 'c0ffee00-1234-4abc-9def-0123456789ab';
 const CONSENT_ID = 'e7f8a9b0-c1d2-4e3f-a4b5-c6d7e8f9a0b1';
+const OUTCOME_ID = '0d9e8f7a-6b5c-4d3e-9f2a-1b0c9d8e7f6a';
 const PERSON_KEY = '9c1185a5c5e9fc54612808977ee8f548b2258d31a2c0cbd4d4c2b5fb1c7e4f7d';
 const ICS_PERSON_KEY = '4b227777d4dd1fc61c6f884f48641d02b4d121d3fd328cb08b5531fcacdabf8a';
 const AT = '2025-03-03T10:15:00Z';
@@ -53,6 +54,31 @@ export const EVENT_EXAMPLES: { readonly [T in EventType]: EventData<T> } = {
     changedAt: AT,
   },
   'referral.closed.v1': { referralId: REFERRAL_ID, pcnCode: 'U12345', reason: 'no-contact', closedAt: AT },
+  'outcome.recorded.v1': {
+    outcomeId: OUTCOME_ID,
+    referralId: REFERRAL_ID,
+    pcnCode: 'U12345',
+    practiceCode: 'P88001',
+    serviceId: SERVICE_ID,
+    organisationId: ORGANISATION_ID,
+    needs: ['loneliness'],
+    measure: 'swemwbs',
+    stage: 'follow-up',
+    scores: [3, 4, 3, 4, 4, 3, 3],
+    total: 21.54,
+    recordedAt: AT,
+  },
+  'pcn.registered.v1': {
+    pcnCode: 'U12345',
+    name: 'Riverside PCN',
+    icsCode: 'QWO',
+    practices: [
+      { code: 'P88001', postcodeDistrict: 'LS6' },
+      { code: 'P88002', postcodeDistrict: 'LS4' },
+    ],
+    settings: { offerExpiryDays: 14, autoOffer: true },
+    registeredAt: AT,
+  },
   'consent.granted.v1': {
     consentId: CONSENT_ID,
     referralId: REFERRAL_ID,
@@ -160,6 +186,20 @@ export const EVENT_EXAMPLES: { readonly [T in EventType]: EventData<T> } = {
     maxActive: 20,
     utilisation: 0.7,
     status: 'open',
+    at: AT,
+  },
+  'analytics.outcome-recorded.v1': {
+    personKey: ICS_PERSON_KEY,
+    icsCode: 'QWO',
+    pcnCode: 'U12345',
+    practiceCode: 'P88001',
+    ageBand: '65-74',
+    postcodeDistrict: 'LS6',
+    needs: ['loneliness'],
+    serviceId: SERVICE_ID,
+    measure: 'ons4',
+    stage: 'baseline',
+    scores: [4, 5, 3, 7],
     at: AT,
   },
 };

@@ -7,18 +7,25 @@ import {
   IsIn,
   IsInt,
   IsNumber,
+  IsObject,
+  IsString,
   IsUUID,
   Matches,
   Max,
   MaxLength,
   Min,
+  MinLength,
   ValidateBy,
   ValidateIf,
+  ValidateNested,
 } from 'class-validator';
+import { Type } from 'class-transformer';
 import { JSONSchema } from 'class-validator-jsonschema';
 import {
   ICS_CODE_PATTERN,
   LANGUAGE_CODE_PATTERN,
+  OUTCOME_ITEM_RULES,
+  OUTCOME_MEASURES,
   PCN_CODE_PATTERN,
   PERSON_KEY_PATTERN,
   POSTCODE_DISTRICT_PATTERN,
@@ -196,5 +203,128 @@ export function Degrees(axis: 'latitude' | 'longitude', description: string): Pr
     Min(-limit, { message: `$property must be a ${axis} in degrees` }),
     Max(limit, { message: `$property must be a ${axis} in degrees` }),
     describe(description),
+  );
+}
+
+/**
+ * The item scores of a wellbeing measure, in questionnaire order: as many whole numbers, each in the
+ * item range, as the `measure` field of the same payload calls for (OUTCOME_ITEM_RULES).
+ */
+export function WellbeingScores(description: string): PropertyDecorator {
+  const lengths = Object.values(OUTCOME_ITEM_RULES).map((r) => r.items);
+  const lowest = Math.min(...Object.values(OUTCOME_ITEM_RULES).map((r) => r.min));
+  const highest = Math.max(...Object.values(OUTCOME_ITEM_RULES).map((r) => r.max));
+  return compose(
+    IsArray({ message: '$property must be an array' }),
+    ArrayMinSize(Math.min(...lengths), { message: '$property has too few items' }),
+    ArrayMaxSize(Math.max(...lengths), { message: '$property has too many items' }),
+    IsInt({ each: true, message: 'each of $property must be a whole number' }),
+    Min(lowest, { each: true, message: `each of $property must be at least ${lowest}` }),
+    Max(highest, { each: true, message: `each of $property must be at most ${highest}` }),
+    ValidateBy({
+      name: 'fitsWellbeingMeasure',
+      validator: {
+        validate: (value: unknown, args) => {
+          const measure = (args?.object as { measure?: unknown } | undefined)?.measure;
+          // An unknown measure is the measure field's own problem.
+          if (!(OUTCOME_MEASURES as readonly unknown[]).includes(measure)) return true;
+          const rule = OUTCOME_ITEM_RULES[measure as keyof typeof OUTCOME_ITEM_RULES];
+          return (
+            Array.isArray(value) &&
+            value.length === rule.items &&
+            value.every((v) => Number.isInteger(v) && (v as number) >= rule.min && (v as number) <= rule.max)
+          );
+        },
+        defaultMessage: () =>
+          '$property must fit the measure: ons4 4 items from 0 to 10, swemwbs 7 items from 1 to 5',
+      },
+    }),
+    // The cross-field check above is a custom constraint, which the JSON Schema generator describes as a
+    // reference to a class named after the property's type (Array); the array schema stands on its own.
+    JSONSchema((schema) => {
+      const rest: Record<string, unknown> = { ...schema };
+      delete rest.$ref;
+      return { ...rest, type: 'array', description };
+    }) as PropertyDecorator,
+  );
+}
+
+/** A wellbeing summary score to two decimal places within [min, max] (the SWEMWBS metric score: 7-35). */
+export function WellbeingScore(min: number, max: number, description: string): PropertyDecorator {
+  return compose(
+    IsNumber(
+      { allowNaN: false, allowInfinity: false, maxDecimalPlaces: 2 },
+      { message: '$property must be a number with at most 2 decimal places' },
+    ),
+    Min(min, { message: `$property must be at least ${min}` }),
+    Max(max, { message: `$property must be at most ${max}` }),
+    describe(description),
+  );
+}
+
+/** A whole number within [min, max] (a setting such as a number of days). */
+export function WholeNumber(min: number, max: number, description: string): PropertyDecorator {
+  return compose(
+    IsInt({ message: '$property must be a whole number' }),
+    Min(min, { message: `$property must be at least ${min}` }),
+    Max(max, { message: `$property must be at most ${max}` }),
+    describe(description),
+  );
+}
+
+/**
+ * The public name of an NHS or voluntary organisation (a PCN...), as registered: one line, 1-200
+ * characters. Never a person's name: the personal-data check allows it only where named there.
+ */
+export function OrganisationName(description: string): PropertyDecorator {
+  return compose(
+    IsString({ message: '$property must be a string' }),
+    MinLength(1, { message: '$property must not be empty' }),
+    MaxLength(200, { message: '$property must be at most 200 characters' }),
+    // One line: no control characters (a line break could smuggle a second "field" into a log line).
+    // eslint-disable-next-line no-control-regex
+    Matches(/^[^\u0000-\u001f\u007f]*$/, { message: '$property must be one line of text' }),
+    describe(description),
+  );
+}
+
+/**
+ * A nested object of class `of`, itself made of these field kinds (validated, and closed, like the
+ * payload). The JSON Schema names the class, which the AsyncAPI document carries along.
+ */
+export function Nested(of: () => new () => object, description: string): PropertyDecorator {
+  return compose(
+    IsObject({ message: '$property must be an object' }),
+    ValidateNested(),
+    Type(of),
+    JSONSchema(() => ({
+      allOf: [{ $ref: `#/components/schemas/${of().name}` }],
+      description,
+    })) as PropertyDecorator,
+  );
+}
+
+/** A list of `minItems` to `maxItems` nested objects of class `of` (see Nested). */
+export function NestedList(
+  of: () => new () => object,
+  description: string,
+  minItems: number,
+  maxItems: number,
+): PropertyDecorator {
+  return compose(
+    IsArray({ message: '$property must be an array' }),
+    ArrayMinSize(minItems, { message: `$property must have at least ${minItems} item(s)` }),
+    ArrayMaxSize(maxItems, { message: `$property must have at most ${maxItems} items` }),
+    // ValidateNested alone lets an element that is itself an array through.
+    IsObject({ each: true, message: 'each of $property must be an object' }),
+    ValidateNested({ each: true }),
+    Type(of),
+    JSONSchema(() => ({
+      type: 'array',
+      minItems,
+      maxItems,
+      items: { $ref: `#/components/schemas/${of().name}` },
+      description,
+    })) as PropertyDecorator,
   );
 }

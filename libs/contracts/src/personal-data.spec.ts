@@ -18,8 +18,12 @@ const SUSPICIOUS = [
   /contact/i,
 ];
 const ALLOWED = new Set(['postcodeDistrict']);
+// Per payload class: a property whose name looks personal but is not. A PCN's `name` is an NHS
+// organisation's public name (an OrganisationName field: one line, at most 200 characters).
+const ALLOWED_IN: Record<string, readonly string[]> = { PcnRegisteredV1: ['name'] };
 
-function suggestsPersonalData(property: string): boolean {
+function suggestsPersonalData(property: string, className?: string): boolean {
+  if (className && ALLOWED_IN[className]?.includes(property)) return false;
   return !ALLOWED.has(property) && SUSPICIOUS.some((pattern) => pattern.test(property));
 }
 
@@ -44,19 +48,27 @@ describe('no personal data in events', () => {
     expect(suggestsPersonalData('postcodeDistrict')).toBe(false);
   });
 
+  it("lets an organisation's name through only where the payload names it so", () => {
+    expect(suggestsPersonalData('name', 'PcnRegisteredV1')).toBe(false);
+    expect(suggestsPersonalData('name', 'PcnPracticeV1')).toBe(true);
+    expect(suggestsPersonalData('givenName', 'PcnRegisteredV1')).toBe(true);
+  });
+
   it.each(EVENT_TYPES)('%s has no property suggesting personal data', (type) => {
     const { dataClass, personal } = EVENT_CATALOGUE[type];
     const properties = getMetadataStorage()
       .getTargetValidationMetadatas(dataClass, '', true, false)
       .map((m) => m.propertyName);
     expect(properties.length).toBeGreaterThan(0);
-    expect(properties.filter(suggestsPersonalData)).toEqual([]);
+    expect(properties.filter((p) => suggestsPersonalData(p, dataClass.name))).toEqual([]);
     expect(personal).toBe(false);
   });
 
   it('describes no such property in the AsyncAPI payloads either', () => {
     const doc = buildAsyncApi() as { components: { schemas: Record<string, { properties?: object }> } };
-    const described = Object.values(doc.components.schemas).flatMap((s) => Object.keys(s.properties ?? {}));
-    expect(described.filter(suggestsPersonalData)).toEqual([]);
+    const described = Object.entries(doc.components.schemas).flatMap(([name, s]) =>
+      Object.keys(s.properties ?? {}).filter((p) => suggestsPersonalData(p, name)),
+    );
+    expect(described).toEqual([]);
   });
 });
