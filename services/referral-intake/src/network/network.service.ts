@@ -1,5 +1,7 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { PCN_REGISTERED_V1, type PcnRegisteredV1 } from '@sp/contracts';
 import { Postcode } from '@sp/domain';
+import { OutboxWriter } from '@sp/messaging';
 import { ValidationProblem } from '@sp/platform';
 import { DataSource, EntityManager } from 'typeorm';
 import { CreatePcnDto, PcnView } from './pcn.dto';
@@ -19,10 +21,23 @@ interface PracticeRow {
   postcode: string;
 }
 
+/**
+ * A name as one line for the event: runs of whitespace and control characters become one space. The
+ * API accepts any non-empty name (even "   " or one with a line break); the event must never carry a
+ * second line into a consumer's log, nor fail (and with it the request) over one.
+ */
+function oneLine(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  return name.replace(/[\s\u0000-\u001f\u007f]+/g, ' ').trim();
+}
+
 /** The network: PCNs, the ICS each sits in, their practices and settings. */
 @Injectable()
 export class NetworkService {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly ds: DataSource,
+    private readonly outbox: OutboxWriter,
+  ) {}
 
   async create(dto: CreatePcnDto): Promise<PcnView> {
     const practices = dto.practices.map((p) => ({
@@ -70,7 +85,35 @@ export class NetworkService {
           p.postcode,
         ]);
       }
-      return (await this.load(m, [dto.code]))[0];
+      const [view] = await this.load(m, [dto.code]);
+      await this.published(m, view);
+      return view;
+    });
+  }
+
+  /**
+   * pcn.registered.v1 in the transaction that stored the PCN, so the other services learn its ICS and
+   * settings exactly when it exists. Every accepted change must call this (the event is the whole
+   * current picture; consumers keep the latest `registeredAt`). A practice travels as its code and
+   * district: its name and full postcode stay here.
+   */
+  private async published(m: EntityManager, view: PcnView): Promise<void> {
+    const data: PcnRegisteredV1 = {
+      pcnCode: view.code,
+      name: oneLine(view.name) || view.code,
+      icsCode: view.icsCode,
+      practices: view.practices.map((p) => ({
+        code: p.code,
+        postcodeDistrict: Postcode.parse(p.postcode).district,
+      })),
+      settings: { ...view.settings },
+      registeredAt: view.createdAt,
+    };
+    await this.outbox.enqueue(m, {
+      type: PCN_REGISTERED_V1,
+      subject: view.code,
+      data,
+      time: new Date(view.createdAt),
     });
   }
 

@@ -99,6 +99,8 @@ export class CreatePcnDto {
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(200)
+  // ValidateNested passes an element that is itself an array (`[[]]`), which then broke the service.
+  @IsObject({ each: true, message: 'each of practices must be an object' })
   @ValidateNested({ each: true })
   @Type(() => PracticeDto)
   practices: PracticeDto[];

@@ -1,8 +1,22 @@
-import { Controller, Post, Req, Res, UnsupportedMediaTypeException } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import {
+  Controller,
+  PayloadTooLargeException,
+  Post,
+  Req,
+  Res,
+  UnsupportedMediaTypeException,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiOperation,
+  ApiPayloadTooLargeResponse,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
 import { CurrentUser, Roles, type AuthClaims } from '@sp/auth';
-import { CsvRecordTooLongError, ValidationProblem } from '@sp/platform';
+import { BodyMediaTypes, CsvRecordTooLongError, discardUnreadBody, ValidationProblem } from '@sp/platform';
 import type { Request, Response } from 'express';
+import { describeBytes, importMaxBytes, ImportTooLargeError, limitBytes } from './referral-import-limit';
 import { ImportFormatError, ndjsonImportRows, openCsvImport, type ImportRow } from './referral-import-rows';
 import { ReferralImportService, type ImportSummary } from './referral-import.service';
 
@@ -32,6 +46,8 @@ function drained(res: Response): Promise<void> {
 @ApiBearerAuth()
 @Controller('referrals')
 export class ReferralImportController {
+  private readonly maxBytes = importMaxBytes();
+
   constructor(private readonly imports: ReferralImportService) {}
 
   @Post('import')
@@ -40,25 +56,39 @@ export class ReferralImportController {
     summary: 'Bulk import (text/csv with a header row, or application/x-ndjson of POST /referrals bodies)',
     description:
       'Each line of the application/x-ndjson answer is {row, status: created|duplicate|refused, id?, errors?}; ' +
-      'the last is {summary: {rows, created, duplicates, refused, seconds}}. Re-running a file creates nothing new.',
+      'the last is {summary: {rows, created, duplicates, refused, seconds}}. Re-running a file creates nothing new. ' +
+      'A file is at most IMPORT_MAX_BYTES (100 MB by default): a larger declared Content-Length is a 413 before ' +
+      'anything is read; an upload that runs past it stops there with an error line (rows reported are saved).',
   })
-  @ApiConsumes(...CSV, ...NDJSON)
+  @ApiPayloadTooLargeResponse({ description: 'Content-Length above IMPORT_MAX_BYTES.' })
+  @BodyMediaTypes(...CSV, ...NDJSON)
   @ApiProduces('application/x-ndjson')
   async import(@CurrentUser() user: AuthClaims, @Req() req: Request, @Res() res: Response): Promise<void> {
+    // However the answer ends (a 413, a stop at the limit, a bad header row), a client still sending
+    // gets to finish and read it rather than a reset connection.
+    res.once('finish', () => discardUnreadBody(req));
     const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > this.maxBytes) {
+      throw new PayloadTooLargeException(
+        `an import is at most ${describeBytes(this.maxBytes)}; split the file into several imports`,
+      );
+    }
+    const body = limitBytes(req, this.maxBytes);
     let rows: AsyncIterable<ImportRow>;
     if (CSV.includes(type)) {
       try {
-        rows = await openCsvImport(req);
+        rows = await openCsvImport(body);
       } catch (err) {
         if (err instanceof ImportFormatError) throw new ValidationProblem(err.problems);
+        if (err instanceof ImportTooLargeError) throw new PayloadTooLargeException(err.message);
         if (err instanceof CsvRecordTooLongError) {
           throw new ValidationProblem([{ field: 'header', message: err.message }]);
         }
         throw err;
       }
     } else if (NDJSON.includes(type)) {
-      rows = ndjsonImportRows(req);
+      rows = ndjsonImportRows(body);
     } else {
       throw new UnsupportedMediaTypeException('send text/csv (with a header row) or application/x-ndjson');
     }
@@ -86,9 +116,12 @@ export class ReferralImportController {
     } catch (err) {
       // A fault of the file's shape (CSV quotes) or of the database: say which, never a value.
       const message =
-        err instanceof CsvRecordTooLongError || (err instanceof Error && /quoted field/.test(err.message))
-          ? `the file cannot be read past row ${summary.rows}: ${err.message}`
-          : `the import stopped after row ${summary.rows}; rows reported above are saved, re-run the file to continue`;
+        err instanceof ImportTooLargeError
+          ? `${err.message}: the import stopped after row ${summary.rows}; rows reported above are saved, ` +
+            'import the rest of the file separately'
+          : err instanceof CsvRecordTooLongError || (err instanceof Error && /quoted field/.test(err.message))
+            ? `the file cannot be read past row ${summary.rows}: ${err.message}`
+            : `the import stopped after row ${summary.rows}; rows reported above are saved, re-run the file to continue`;
       await send({ error: { message } });
       this.imports.logFailure(user, summary.rows, err);
     }

@@ -8,7 +8,7 @@ import {
 } from '@sp/contracts';
 import { DomainError, NhsNumber, Postcode, ageBandFor, type AgeBand } from '@sp/domain';
 import { OutboxWriter, type NewEvent } from '@sp/messaging';
-import { flattenValidationErrors, type FieldProblem } from '@sp/platform';
+import { flattenValidationErrors, bodyShapeProblems, type FieldProblem } from '@sp/platform';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { randomUUID } from 'node:crypto';
@@ -189,6 +189,9 @@ export class ReferralImportService {
     practices: Map<string, Promise<FieldProblem | null>>,
   ): Promise<Prepared | { errors: FieldProblem[] }> {
     if (r.errors || !r.body) return { errors: r.errors ?? [{ field: 'row', message: 'is empty' }] };
+    // As at every JSON edge: prototype keys and absurd nesting are refused before class-transformer.
+    const shape = bodyShapeProblems(r.body);
+    if (shape.length) return { errors: shape };
     const dto = plainToInstance(CreateReferralDto, r.body);
     // The DTO has no asynchronous constraints: the synchronous pass is the same check, cheaper.
     const invalid = validateSync(dto, { whitelist: true, forbidNonWhitelisted: true });

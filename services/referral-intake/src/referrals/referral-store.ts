@@ -9,7 +9,7 @@ import {
   type ReferralStatusChangedV1,
   type ResponsibleParty,
 } from '@sp/contracts';
-import { OutboxWriter } from '@sp/messaging';
+import { commitSignals, OutboxWriter } from '@sp/messaging';
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 
@@ -78,6 +78,27 @@ export const OPEN_STATUSES: readonly ReferralStatus[] = [
 export class ReferralStore {
   constructor(private readonly outbox: OutboxWriter) {}
 
+  /**
+   * Consent reaches intake one event hop after the link worker records it, so a client that records
+   * consent and acts straight after (assessment, an outcome) would find it still unknown: give that
+   * event up to ~3 s to arrive. This process's consumer wakes the wait when it commits an event about
+   * the referral; otherwise it re-reads at a growing interval. Call it only after the scope check, so
+   * that another PCN's referral answers 404 as fast as one that does not exist.
+   */
+  async untilConsentKnown(m: EntityManager, id: string, timeoutMs = 3000): Promise<void> {
+    await commitSignals.until(
+      id,
+      async () => {
+        const [row]: { consent_state: string }[] = await m.query(
+          `SELECT consent_state FROM referral WHERE id = $1`,
+          [id],
+        );
+        return !row || row.consent_state !== 'none' ? true : null;
+      },
+      timeoutMs,
+    );
+  }
+
   async find(m: EntityManager, id: string): Promise<ReferralRow | null> {
     const rows: ReferralRow[] = await m.query(`SELECT * FROM referral WHERE id = $1`, [id]);
     return rows[0] ?? null;
@@ -123,6 +144,12 @@ export class ReferralStore {
   /** Applies a change to a locked row and returns the row as it now stands. */
   async change(m: EntityManager, row: ReferralRow, change: StatusChange): Promise<ReferralRow> {
     const at = change.at ?? new Date();
+    // Status events are stamped no earlier than the referral's previous change: events from consent
+    // and matching can reach intake out of their own time order (an offer cancelled at T2 read before
+    // the withdrawal at T1 that caused it), and consumers that keep the latest-stamped status must
+    // still end on the status intake ends on. The timeline keeps each cause's own time.
+    const previous = row.updated_at ? new Date(row.updated_at) : undefined;
+    const stampedAt = previous && previous.getTime() >= at.getTime() ? new Date(previous.getTime() + 1) : at;
     const fresh = await this.addTimeline(m, row.id, {
       kind: change.kind,
       detail: change.detail,
@@ -150,7 +177,7 @@ export class ReferralStore {
       to: change.to,
       ...(closeReason ? { closeReason } : {}),
       responsibleParty: change.responsibleParty,
-      changedAt: at.toISOString(),
+      changedAt: stampedAt.toISOString(),
     };
     await this.outbox.enqueue(m, {
       type: REFERRAL_STATUS_CHANGED_V1,
@@ -163,7 +190,7 @@ export class ReferralStore {
         referralId: row.id,
         pcnCode: row.pcn_code,
         reason: closeReason ?? 'other',
-        closedAt: at.toISOString(),
+        closedAt: stampedAt.toISOString(),
       };
       await this.outbox.enqueue(m, { type: REFERRAL_CLOSED_V1, subject: row.id, data: closed, time: at });
     }

@@ -21,7 +21,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;
 
 // A malformed id names nothing that exists: the same 404 as any other unknown referral.
-function referralId(id: string): string {
+export function referralId(id: string): string {
   if (!UUID.test(id)) throw new NotFoundException('referral not found');
   return id.toLowerCase();
 }

@@ -324,24 +324,11 @@ export class ReferralService {
     return { items, page, pageSize, total: Number(total) };
   }
 
-  /**
-   * Consent reaches intake one event hop after the link worker records it, so a client that records
-   * consent and assesses straight after would find the referral still awaiting consent: give that
-   * event up to ~3 s to arrive before judging the referral's status.
-   */
-  private async untilConsentArrives(id: string, timeoutMs = 3000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const [row]: { status: string }[] = await this.ds.query(`SELECT status FROM referral WHERE id = $1`, [
-        id,
-      ]);
-      if (!row || row.status !== 'awaiting-consent' || Date.now() > deadline) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
   async assess(user: AuthClaims, id: string, dto: AssessmentDto): Promise<ReferralView> {
-    await this.untilConsentArrives(id);
+    // Scope first, so the wait for consent never tells another PCN that the referral exists.
+    const found = await this.store.find(this.ds.manager, id);
+    assertInScope(found && canSeePcn(user, found.pcn_code), 'referral');
+    if (found.consent_state === 'none') await this.store.untilConsentKnown(this.ds.manager, id);
     return this.ds.transaction(async (m) => {
       const row = await this.store.lock(m, id);
       assertInScope(row && canSeePcn(user, row.pcn_code), 'referral');

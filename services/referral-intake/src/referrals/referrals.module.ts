@@ -19,5 +19,7 @@ import { ReferralStore } from './referral-store';
     // Built at start-up so that a missing key in production stops the service before it listens.
     { provide: INTAKE_CRYPTO, useFactory: () => intakeCryptoFromEnv() },
   ],
+  // Outcomes lock and extend the same referral rows and timeline.
+  exports: [ReferralStore],
 })
 export class ReferralsModule {}
