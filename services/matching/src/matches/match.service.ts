@@ -10,7 +10,7 @@ import {
   type UnmetNeedReason,
 } from '@sp/contracts';
 import { isoWeekLondon } from '@sp/domain';
-import { OutboxWriter } from '@sp/messaging';
+import { isTransientError, OutboxWriter } from '@sp/messaging';
 import type { DataSource, EntityManager } from 'typeorm';
 import { OfferService, type FreedPlace } from '../offers/offer.service';
 import type { MatchesView } from './match.dto';
@@ -211,14 +211,24 @@ export class MatchService implements OnModuleInit {
   }
 
   private async afterPlaceFreed(freed: FreedPlace): Promise<void> {
-    try {
-      // The declined referral first (it is owed the next candidate), then the waitlist.
-      if (freed.auto) await this.ds.transaction((m) => this.placeOwed(m, freed.referralId));
-      await this.ds.transaction((m) => this.fillFreedPlaces(m, [freed.serviceId]));
-    } catch (err) {
-      this.log.warn(
-        `re-matching after a freed place failed: ${err instanceof Error ? err.message : 'error'}`,
-      );
+    // Two places freed at once may lock the same services in another order: Postgres then breaks the
+    // deadlock by failing one, which is worth a few more tries before leaving it to the sweep.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // The declined referral first (it is owed the next candidate), then the waitlist.
+        if (freed.auto) await this.ds.transaction((m) => this.placeOwed(m, freed.referralId));
+        await this.ds.transaction((m) => this.fillFreedPlaces(m, [freed.serviceId]));
+        return;
+      } catch (err) {
+        if (attempt < 5 && isTransientError(err)) {
+          await new Promise((r) => setTimeout(r, 20 * attempt + Math.random() * 50));
+          continue;
+        }
+        this.log.warn(
+          `re-matching after a freed place failed: ${err instanceof Error ? err.message : 'error'}`,
+        );
+        return;
+      }
     }
   }
 

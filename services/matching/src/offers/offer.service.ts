@@ -18,7 +18,8 @@ import {
   type OfferStatus,
 } from '@sp/contracts';
 import { isoWeekLondon } from '@sp/domain';
-import { OutboxWriter } from '@sp/messaging';
+import { commitSignals, OutboxWriter } from '@sp/messaging';
+import { transactionWithRetry } from '@sp/persistence';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import type {
@@ -92,7 +93,8 @@ export interface FreedPlace {
   auto: boolean;
 }
 
-const offerExpiryDays = () => Number(process.env.OFFER_EXPIRY_DAYS ?? 14);
+/** For a PCN no pcn.registered.v1 has named (one registered before intake published them). */
+const defaultOfferExpiryDays = () => Number(process.env.OFFER_EXPIRY_DAYS ?? 14);
 
 /**
  * Offers and the places they hold. Every change locks in one order (referral, then offer, then the
@@ -123,7 +125,7 @@ export class OfferService {
 
   async make(user: AuthClaims, body: MakeOfferDto): Promise<OfferView> {
     await this.untilKnown(body.referralId);
-    const view = await this.ds.transaction(async (m) => {
+    const view = await transactionWithRetry(this.ds, async (m) => {
       const [referral]: ReferralRow[] = await m.query(
         `SELECT referral_id, pcn_code, assessed_at, consent, share_with_vcso, closed
            FROM referral_projection WHERE referral_id = $1 FOR UPDATE`,
@@ -181,7 +183,9 @@ export class OfferService {
     const place = await reservePlace(m, serviceId, week);
     if ('shortage' in place) return place;
     const now = new Date();
-    const expiresAt = new Date(now.getTime() + offerExpiryDays() * 86_400_000);
+    const expiresAt = new Date(
+      now.getTime() + (await this.offerExpiryDays(m, referral.pcn_code)) * 86_400_000,
+    );
     const [offer]: OfferRow[] = await m.query(
       `INSERT INTO offers (id, referral_id, service_id, organisation_id, pcn_code, status, auto, week, created_by, created_at, expires_at)
        VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10) RETURNING *`,
@@ -206,6 +210,15 @@ export class OfferService {
     };
     await this.outbox.enqueue(m, { type: OFFER_MADE_V1, subject: offer.referral_id, data });
     return toOfferView(offer);
+  }
+
+  /** How long an offer of this PCN stays open: its own setting, else OFFER_EXPIRY_DAYS. */
+  private async offerExpiryDays(m: EntityManager, pcnCode: string): Promise<number> {
+    const rows: { offer_expiry_days: number }[] = await m.query(
+      `SELECT offer_expiry_days FROM pcn_settings WHERE pcn_code = $1`,
+      [pcnCode],
+    );
+    return rows[0]?.offer_expiry_days ?? defaultOfferExpiryDays();
   }
 
   /**
@@ -339,7 +352,7 @@ export class OfferService {
     from: OfferStatus,
     change: (m: EntityManager, offer: OfferRow) => Promise<OfferView>,
   ): Promise<OfferView> {
-    const view = await this.ds.transaction(async (m) => {
+    const view = await transactionWithRetry(this.ds, async (m) => {
       await this.lockReferralOf(m, id);
       const [offer]: OfferRow[] = await m.query(`SELECT * FROM offers WHERE id = $1 FOR UPDATE`, [id]);
       // Coordinators only ever see their own organisation's offers: anything else is a 404.
@@ -415,14 +428,17 @@ export class OfferService {
 
   /** The referral's projection trails its events by a hop: wait briefly for one just assessed. */
   private async untilKnown(referralId: string, timeoutMs = 3000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const rows: unknown[] = await this.ds.query(
-        `SELECT 1 FROM referral_projection WHERE referral_id = $1 AND consent <> 'none' AND assessed_at IS NOT NULL`,
-        [referralId],
-      );
-      if (rows.length || Date.now() > deadline) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    // Woken as soon as this process's consumer commits an event about the referral.
+    await commitSignals.until(
+      referralId,
+      async () => {
+        const rows: unknown[] = await this.ds.query(
+          `SELECT 1 FROM referral_projection WHERE referral_id = $1 AND consent <> 'none' AND assessed_at IS NOT NULL`,
+          [referralId],
+        );
+        return rows.length ? true : null;
+      },
+      timeoutMs,
+    );
   }
 }

@@ -5,6 +5,7 @@ import {
   CONSENT_DECLINED_V1,
   CONSENT_GRANTED_V1,
   CONSENT_WITHDRAWN_V1,
+  PCN_REGISTERED_V1,
   REFERRAL_ASSESSED_V1,
   REFERRAL_CLOSED_V1,
   REFERRAL_RECEIVED_V1,
@@ -13,6 +14,7 @@ import {
   type ConsentDeclinedV1,
   type ConsentGrantedV1,
   type ConsentWithdrawnV1,
+  type PcnRegisteredV1,
   type ReferralAssessedV1,
   type ReferralClosedV1,
   type ReferralReceivedV1,
@@ -138,6 +140,29 @@ export class ProjectionConsumer {
     );
     const freed = await this.offers.cancelOpenOffers(m, d.referralId, 'consent-withdrawn');
     await this.matches.fillFreedPlaces(m, freed);
+  }
+
+  /**
+   * A PCN's settings and ICS, the latest registration winning (a redelivery or an older one changes
+   * nothing). Offers made from now on lapse after the PCN's own `offerExpiryDays`; offers already
+   * made keep their expiry. `autoOffer` needs nothing more here: intake applies it as the default
+   * of the assessments it publishes, which carry the resolved flag.
+   */
+  @EventPattern(PCN_REGISTERED_V1)
+  async pcnRegistered(@Ctx() ctx: EventContext): Promise<void> {
+    const d = ctx.getEvent().data as PcnRegisteredV1;
+    await ctx.getManager().query(
+      `INSERT INTO pcn_settings AS p (pcn_code, ics_code, offer_expiry_days, auto_offer, registered_at)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (pcn_code) DO UPDATE SET
+         ics_code = EXCLUDED.ics_code,
+         offer_expiry_days = EXCLUDED.offer_expiry_days,
+         auto_offer = EXCLUDED.auto_offer,
+         registered_at = EXCLUDED.registered_at,
+         updated_at = now()
+       WHERE p.registered_at <= EXCLUDED.registered_at`,
+      [d.pcnCode, d.icsCode, d.settings.offerExpiryDays, d.settings.autoOffer, d.registeredAt],
+    );
   }
 
   /**
