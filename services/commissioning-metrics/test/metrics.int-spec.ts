@@ -390,6 +390,8 @@ describe('the service', () => {
         .sort(),
     ).toEqual([
       '/api/v1/metrics/export.csv',
+      '/api/v1/metrics/outcomes',
+      '/api/v1/metrics/outcomes.csv',
       '/api/v1/metrics/service-outcomes',
       '/api/v1/metrics/summary',
       '/api/v1/metrics/unmet-need',

@@ -32,3 +32,35 @@ export function disclose(count: number, rule: DisclosureRule): number | null {
 export function canDiscloseFigureOf(count: number, rule: DisclosureRule): boolean {
   return count > rule.threshold;
 }
+
+/** A group of published cells that add up to a published total, as the small-number rule left them. */
+export interface CellGroup {
+  /** The group's total as shown: null when suppressed. */
+  total: number | null;
+  /** The parts as shown: null when suppressed. */
+  parts: (number | null)[];
+  /** The parts' true counts, to choose the complement by. */
+  raw: number[];
+}
+
+/**
+ * Complementary (secondary) suppression. When a group's total is published and exactly one of its
+ * parts is suppressed, the hidden count is the total minus the others: exactly without rounding, to
+ * within a few with it. So a second part is suppressed too: the smallest non-zero one still shown, so
+ * that the two hidden cells together are more than the threshold and neither can be read off. Zeros are
+ * never chosen: a hidden zero beside a hidden small count would leave their sum, and so both, small.
+ * Should no such part exist (the data would not add up), the total is suppressed instead. Groups with a
+ * hidden total, or with none or two or more hidden parts, are returned as they are.
+ */
+export function suppressComplement(group: CellGroup): { total: number | null; parts: (number | null)[] } {
+  const parts = [...group.parts];
+  const hidden = parts.filter((p) => p === null).length;
+  if (group.total === null || hidden !== 1) return { total: group.total, parts };
+  let pick = -1;
+  parts.forEach((p, i) => {
+    if (p !== null && group.raw[i] > 0 && (pick < 0 || group.raw[i] < group.raw[pick])) pick = i;
+  });
+  if (pick < 0) return { total: null, parts };
+  parts[pick] = null;
+  return { total: group.total, parts };
+}

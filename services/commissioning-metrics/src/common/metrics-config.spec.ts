@@ -3,10 +3,27 @@ import { AnalyticsKeys, IcsDirectory } from './metrics-config';
 describe('IcsDirectory', () => {
   it('maps PCNs from PCN_ICS_MAP and falls back to DEFAULT_ICS_CODE', () => {
     const d = new IcsDirectory({ PCN_ICS_MAP: '{"U00001":"qaa","U00002":"QBB"}', DEFAULT_ICS_CODE: 'QZZ' });
-    expect(d.icsFor('U00001')).toBe('QAA');
-    expect(d.icsFor('u00002')).toBe('QBB');
-    expect(d.icsFor('U00003')).toBe('QZZ');
-    expect(new IcsDirectory({}).icsFor('U00001')).toBe('QWO');
+    expect(d.fromEnv('U00001')).toBe('QAA');
+    expect(d.fromEnv('u00002')).toBe('QBB');
+    expect(d.fromEnv('U00003')).toBe('QZZ');
+    expect(new IcsDirectory({}).fromEnv('U00001')).toBe('QWO');
+  });
+
+  it('prefers the ICS a pcn.registered.v1 gave, and falls back to the environment for other PCNs', async () => {
+    const registered: Record<string, string> = { U00001: 'QRR' };
+    const db = {
+      query: async (_sql: string, params?: unknown[]) => {
+        const ics = registered[String(params?.[0])];
+        return ics ? [{ ics_code: ics }] : [];
+      },
+    };
+    const d = new IcsDirectory(
+      { PCN_ICS_MAP: '{"U00001":"QAA","U00002":"QBB"}', DEFAULT_ICS_CODE: 'QZZ' },
+      db,
+    );
+    expect(await d.icsOf('U00001')).toBe('QRR');
+    expect(await d.icsOf('u00002')).toBe('QBB');
+    expect(await d.icsOf('U00003')).toBe('QZZ');
   });
 
   it('refuses a map that is not PCN to ICS codes', () => {

@@ -5,22 +5,26 @@ import { instant, metricsScope, scopeWhere } from './metrics-scope';
 const ics = new IcsDirectory({ PCN_ICS_MAP: '{"U00001":"QAA","U00002":"QAA","U00003":"QBB"}' });
 
 describe('metricsScope', () => {
-  it('keeps PCN operations to their own PCN, exactly', () => {
+  it('keeps PCN operations to their own PCN, exactly', async () => {
     const ops = { sub: 'o', role: 'pcn_ops' as const, pcn: 'U00001' };
-    expect(metricsScope(ops, undefined, ics)).toEqual({ pcnCode: 'U00001', exact: true });
-    expect(metricsScope(ops, 'u00001', ics)).toEqual({ pcnCode: 'U00001', exact: true });
-    expect(() => metricsScope(ops, 'U00002', ics)).toThrow(NotFoundException);
+    expect(await metricsScope(ops, undefined, ics)).toEqual({ pcnCode: 'U00001', exact: true });
+    expect(await metricsScope(ops, 'u00001', ics)).toEqual({ pcnCode: 'U00001', exact: true });
+    await expect(metricsScope(ops, 'U00002', ics)).rejects.toThrow(NotFoundException);
   });
 
-  it('keeps an ICS analyst to their ICS, under the small-number rule', () => {
+  it('keeps an ICS analyst to their ICS, under the small-number rule', async () => {
     const analyst = { sub: 'a', role: 'ics_analyst' as const, ics: 'QAA' };
-    expect(metricsScope(analyst, undefined, ics)).toEqual({
+    expect(await metricsScope(analyst, undefined, ics)).toEqual({
       icsCode: 'QAA',
       pcnCode: undefined,
       exact: false,
     });
-    expect(metricsScope(analyst, 'U00002', ics)).toEqual({ icsCode: 'QAA', pcnCode: 'U00002', exact: false });
-    expect(() => metricsScope(analyst, 'U00003', ics)).toThrow(NotFoundException);
+    expect(await metricsScope(analyst, 'U00002', ics)).toEqual({
+      icsCode: 'QAA',
+      pcnCode: 'U00002',
+      exact: false,
+    });
+    await expect(metricsScope(analyst, 'U00003', ics)).rejects.toThrow(NotFoundException);
   });
 
   it('builds parameterised conditions', () => {

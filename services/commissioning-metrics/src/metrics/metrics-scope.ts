@@ -1,4 +1,5 @@
 import { NotFoundException } from '@nestjs/common';
+import { ValidationProblem } from '@sp/platform';
 import type { AuthClaims } from '@sp/auth';
 import type { IcsDirectory } from '../common/metrics-config';
 
@@ -10,10 +11,15 @@ export interface MetricsScope {
 }
 
 /**
- * pcn_ops: their own PCN, exact. ics_analyst: their ICS (optionally one of its PCNs), under the
- * small-number rule. admin: anything, exact. A PCN outside the caller's reach is a 404, as if unknown.
+ * pcn_ops: their own PCN, exact. ics_analyst: their ICS (optionally one of its PCNs, by the ICS
+ * pcn.registered.v1 gave it, else the environment's), under the small-number rule. admin: anything,
+ * exact. A PCN outside the caller's reach is a 404, as if unknown.
  */
-export function metricsScope(user: AuthClaims, pcnCode: string | undefined, ics: IcsDirectory): MetricsScope {
+export async function metricsScope(
+  user: AuthClaims,
+  pcnCode: string | undefined,
+  ics: IcsDirectory,
+): Promise<MetricsScope> {
   const pcn = pcnCode?.toUpperCase();
   switch (user.role) {
     case 'pcn_ops':
@@ -21,7 +27,7 @@ export function metricsScope(user: AuthClaims, pcnCode: string | undefined, ics:
       return { pcnCode: user.pcn, exact: true };
     case 'ics_analyst': {
       const own = user.ics!.toUpperCase();
-      if (pcn && ics.icsFor(pcn) !== own) throw new NotFoundException('PCN not found');
+      if (pcn && (await ics.icsOf(pcn)) !== own) throw new NotFoundException('PCN not found');
       return { pcnCode: pcn, icsCode: own, exact: false };
     }
     case 'admin':
@@ -38,6 +44,29 @@ export function metricsScope(user: AuthClaims, pcnCode: string | undefined, ics:
 export function instant(value: string | undefined): string | null {
   if (!value) return null;
   return /^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value;
+}
+
+/** `from` (inclusive) and `to` (exclusive) on `column`; 400 when they are the wrong way round. */
+export function windowWhere(
+  query: { from?: string; to?: string },
+  column: string,
+  params: unknown[],
+): string[] {
+  const from = instant(query.from);
+  const to = instant(query.to);
+  if (from && to && new Date(from) >= new Date(to)) {
+    throw new ValidationProblem([{ field: 'to', message: 'to must be after from' }]);
+  }
+  const where: string[] = [];
+  if (from) {
+    params.push(from);
+    where.push(`${column} >= $${params.length}::timestamptz`);
+  }
+  if (to) {
+    params.push(to);
+    where.push(`${column} < $${params.length}::timestamptz`);
+  }
+  return where;
 }
 
 /** SQL conditions and parameters for a scope on a table with pcn_code and ics_code columns. */

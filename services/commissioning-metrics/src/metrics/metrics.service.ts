@@ -1,13 +1,12 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { AuthClaims } from '@sp/auth';
-import { ValidationProblem } from '@sp/platform';
 import { CLOSE_REASONS } from '@sp/contracts';
 import type { DataSource } from 'typeorm';
-import { canDiscloseFigureOf, disclose, type DisclosureRule } from '../common/disclosure';
+import { canDiscloseFigureOf, disclose, suppressComplement, type DisclosureRule } from '../common/disclosure';
 import { DISCLOSURE_RULE } from '../common/disclosure-rule.token';
 import { IcsDirectory } from '../common/metrics-config';
-import { instant, metricsScope, scopeWhere, type MetricsScope } from './metrics-scope';
+import { metricsScope, scopeWhere, windowWhere, type MetricsScope } from './metrics-scope';
 import type {
   HistoryQuery,
   LoadHistoryView,
@@ -55,24 +54,6 @@ export class MetricsService {
     @Inject(DISCLOSURE_RULE) private readonly rule: DisclosureRule,
   ) {}
 
-  private window(query: HistoryQuery, column: string, params: unknown[]): string[] {
-    const from = instant(query.from);
-    const to = instant(query.to);
-    if (from && to && new Date(from) >= new Date(to)) {
-      throw new ValidationProblem([{ field: 'to', message: 'to must be after from' }]);
-    }
-    const where: string[] = [];
-    if (from) {
-      params.push(from);
-      where.push(`${column} >= $${params.length}::timestamptz`);
-    }
-    if (to) {
-      params.push(to);
-      where.push(`${column} < $${params.length}::timestamptz`);
-    }
-    return where;
-  }
-
   private shown(scope: MetricsScope, n: number): number | null {
     return scope.exact ? n : disclose(n, this.rule);
   }
@@ -82,12 +63,12 @@ export class MetricsService {
   }
 
   async summary(user: AuthClaims, query: MetricsQuery): Promise<SummaryView> {
-    const scope = metricsScope(user, query.pcnCode, this.ics);
+    const scope = await metricsScope(user, query.pcnCode, this.ics);
     const params: unknown[] = [];
     const where = [
       'received_at IS NOT NULL',
       ...scopeWhere(scope, params),
-      ...this.window(query, 'received_at', params),
+      ...windowWhere(query, 'received_at', params),
     ].join(' AND ');
     const counts = COUNT_NAMES.map((name) => `count(${COUNT_COLUMNS[name]})::int AS "${name}"`);
     const waits = (Object.keys(WAITS) as WaitName[]).flatMap((name) => [
@@ -136,19 +117,37 @@ export class MetricsService {
       if (!visible && n > 0) suppressed.push(`days.${name}.median`, `days.${name}.p90`);
       out.days[name] = wait;
     }
+    if (!scope.exact) {
+      // `closed` is the sum of closedByReason: see suppressComplement.
+      const { total, parts } = suppressComplement({
+        total: out.counts.closed,
+        parts: CLOSE_REASONS.map((r) => out.closedByReason[r]),
+        raw: CLOSE_REASONS.map((_, i) => Number(row[`reason_${i}`])),
+      });
+      if (total === null && out.counts.closed !== null) {
+        out.counts.closed = null;
+        suppressed.push('closed');
+      }
+      CLOSE_REASONS.forEach((r, i) => {
+        if (parts[i] === null && out.closedByReason[r] !== null) {
+          out.closedByReason[r] = null;
+          suppressed.push(`closedByReason.${r}`);
+        }
+      });
+    }
     return out;
   }
 
   /** The ICS whose services the caller sees; undefined for all (admin). */
-  private loadIcs(user: AuthClaims): string | undefined {
+  private async loadIcs(user: AuthClaims): Promise<string | undefined> {
     if (user.role === 'ics_analyst') return user.ics!.toUpperCase();
-    if (user.role === 'pcn_ops') return this.ics.icsFor(user.pcn!);
+    if (user.role === 'pcn_ops') return this.ics.icsOf(user.pcn!);
     return undefined;
   }
 
   async vcsoLoad(user: AuthClaims, page = 1, pageSize = 500): Promise<ServiceLoadPage> {
     // Load is about services, not people: analytics.load-changed.v1 carries it exactly too.
-    const ics = this.loadIcs(user);
+    const ics = await this.loadIcs(user);
     const params: unknown[] = ics ? [ics] : [];
     const clause = ics ? 'WHERE ics_code = $1' : '';
     const [{ total }]: { total: number }[] = await this.ds.query(
@@ -193,14 +192,14 @@ export class MetricsService {
   }
 
   async loadHistory(user: AuthClaims, serviceId: string, query: HistoryQuery): Promise<LoadHistoryView> {
-    const ics = this.loadIcs(user);
+    const ics = await this.loadIcs(user);
     const known: { ics_code: string | null }[] = await this.ds.query(
       `SELECT ics_code FROM service_load WHERE service_id = $1`,
       [serviceId],
     );
     if (!known[0] || (ics && known[0].ics_code !== ics)) throw new NotFoundException('service not found');
     const params: unknown[] = [serviceId];
-    const where = ['service_id = $1', ...this.window(query, 'at', params)].join(' AND ');
+    const where = ['service_id = $1', ...windowWhere(query, 'at', params)].join(' AND ');
     const rows: {
       at: Date;
       active: number;
@@ -233,9 +232,9 @@ export class MetricsService {
   }
 
   async unmetNeed(user: AuthClaims, query: MetricsQuery): Promise<UnmetNeedPage> {
-    const scope = metricsScope(user, query.pcnCode, this.ics);
+    const scope = await metricsScope(user, query.pcnCode, this.ics);
     const params: unknown[] = [];
-    const where = ['true', ...scopeWhere(scope, params), ...this.window(query, 'at', params)].join(' AND ');
+    const where = ['true', ...scopeWhere(scope, params), ...windowWhere(query, 'at', params)].join(' AND ');
     const rows: { need: string; district: string; n: number; waitlisted: number; none: number }[] =
       await this.ds.query(
         `SELECT need, postcode_district AS district, count(DISTINCT referral_id)::int AS n,
@@ -263,12 +262,12 @@ export class MetricsService {
 
   /** Per service: the offers made in the window (by the caller's PCN, or in their ICS) and their outcomes. */
   async serviceOutcomes(user: AuthClaims, query: MetricsQuery): Promise<ServiceOutcomePage> {
-    const scope = metricsScope(user, query.pcnCode, this.ics);
+    const scope = await metricsScope(user, query.pcnCode, this.ics);
     const params: unknown[] = [];
     const where = [
       'made_at IS NOT NULL',
       ...scopeWhere(scope, params),
-      ...this.window(query, 'made_at', params),
+      ...windowWhere(query, 'made_at', params),
     ].join(' AND ');
     const rows: Record<string, string | number>[] = await this.ds.query(
       `SELECT service_id, organisation_id, count(*)::int AS offered, count(accepted_at)::int AS accepted,
@@ -297,14 +296,24 @@ export class MetricsService {
     };
   }
 
-  /** The summary's counts by ISO week (London) of receipt, PCN, practice and need, as CSV. */
+  /**
+   * The summary's counts by ISO week (London) of receipt, PCN, practice and need, as CSV.
+   *
+   * For an ICS, besides the small-number rule, each row gets complementary suppression
+   * (suppressComplement) on the one group of its cells that adds up to a published cell: `closed` is
+   * the sum of the `closed:<reason>` cells (every closure has exactly one reason). If exactly one
+   * reason is suppressed while `closed` is shown, the smallest non-zero reason still shown is
+   * suppressed too. The other columns are stages of one funnel, not parts of a total, and rows are not
+   * summed by the file (a referral with two needs is in two rows), so no other cell can be derived by
+   * subtraction within the file.
+   */
   async exportCsv(user: AuthClaims, query: MetricsQuery): Promise<string> {
-    const scope = metricsScope(user, query.pcnCode, this.ics);
+    const scope = await metricsScope(user, query.pcnCode, this.ics);
     const params: unknown[] = [];
     const where = [
       'received_at IS NOT NULL',
       ...scopeWhere(scope, params),
-      ...this.window(query, 'received_at', params),
+      ...windowWhere(query, 'received_at', params),
     ].join(' AND ');
     const counts = COUNT_NAMES.map((name) => `count(${COUNT_COLUMNS[name]})::int AS "${name}"`);
     const reasons = CLOSE_REASONS.map((r, i) => {
@@ -327,16 +336,25 @@ export class MetricsService {
       ...COUNT_NAMES,
       ...CLOSE_REASONS.map((r) => `closed:${r}`),
     ];
-    const lines = rows.map((r) =>
-      [
+    const lines = rows.map((r) => {
+      const counts = COUNT_NAMES.map((name) => this.shown(scope, Number(r[name])));
+      const raw = CLOSE_REASONS.map((_, i) => Number(r[`reason_${i}`]));
+      let reasons = raw.map((n) => this.shown(scope, n));
+      if (!scope.exact) {
+        const closedAt = COUNT_NAMES.indexOf('closed');
+        const group = suppressComplement({ total: counts[closedAt], parts: reasons, raw });
+        counts[closedAt] = group.total;
+        reasons = group.parts;
+      }
+      return [
         r.week,
         r.pcn_code,
         r.practice_code ?? '',
         r.need,
-        ...COUNT_NAMES.map((name) => csvCell(this.shown(scope, Number(r[name])))),
-        ...CLOSE_REASONS.map((_, i) => csvCell(this.shown(scope, Number(r[`reason_${i}`])))),
-      ].join(','),
-    );
+        ...counts.map(csvCell),
+        ...reasons.map(csvCell),
+      ].join(',');
+    });
     return [header.join(','), ...lines].join('\r\n') + '\r\n';
   }
 }

@@ -1,12 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import {
   ANALYTICS_LOAD_CHANGED_V1,
+  ANALYTICS_OUTCOME_RECORDED_V1,
   ANALYTICS_STATUS_CHANGED_V1,
   type AgeBand,
   type AnalyticsLoadChangedV1,
+  type AnalyticsOutcomeRecordedV1,
   type AnalyticsStatusChangedV1,
   type CapacityUpdatedV1,
   type NeedCode,
+  type OutcomeMeasure,
+  type OutcomeStage,
   type ReferralStatus,
 } from '@sp/contracts';
 import { OutboxWriter } from '@sp/messaging';
@@ -25,6 +29,23 @@ interface PendingChange {
   age_band: AgeBand | null;
   postcode_district: string | null;
   needs: NeedCode[];
+}
+
+interface PendingOutcome {
+  outcome_id: string;
+  ics_code: string | null;
+  pcn_code: string;
+  practice_code: string;
+  needs: NeedCode[];
+  service_id: string | null;
+  measure: OutcomeMeasure;
+  stage: OutcomeStage;
+  scores: number[];
+  total: string | null;
+  recorded_at: Date;
+  person_key: string | null;
+  age_band: AgeBand | null;
+  postcode_district: string | null;
 }
 
 /** (active + reserved) / maxActive to 3 places, as the capacity service reckons it; no room at all is full. */
@@ -89,6 +110,49 @@ export class AnalyticsPublisher {
     );
     await m.query(`UPDATE status_change SET published_at = now() WHERE id = ANY($1::bigint[])`, [
       ready.map((p) => p.id),
+    ]);
+    return ready.length;
+  }
+
+  /**
+   * Publishes the referral's wellbeing outcomes not yet published, as analytics.outcome-recorded.v1, once
+   * its person key, age band and district are known (like status changes, they wait for the receipt).
+   */
+  async flushOutcomes(m: EntityManager, referralId: string): Promise<number> {
+    const pending: PendingOutcome[] = await m.query(
+      `SELECT o.outcome_id, o.ics_code, o.pcn_code, o.practice_code, o.needs, o.service_id, o.measure, o.stage,
+              o.scores, o.total, o.recorded_at, f.person_key, f.age_band, f.postcode_district
+         FROM outcome_record o JOIN referral_fact f USING (referral_id)
+        WHERE o.referral_id = $1 AND o.published_at IS NULL
+        ORDER BY o.recorded_at, o.outcome_id
+        FOR UPDATE OF o`,
+      [referralId],
+    );
+    const ready = pending.filter((p) => p.ics_code && p.person_key && p.age_band && p.postcode_district);
+    if (ready.length === 0) return 0;
+    await this.outbox.enqueueMany(
+      m,
+      ready.map((p) => {
+        const data: AnalyticsOutcomeRecordedV1 = {
+          personKey: this.keys.personKeyFor(p.ics_code!, p.person_key!),
+          icsCode: p.ics_code!,
+          pcnCode: p.pcn_code,
+          practiceCode: p.practice_code,
+          ageBand: p.age_band!,
+          postcodeDistrict: p.postcode_district!,
+          needs: p.needs,
+          ...(p.service_id ? { serviceId: p.service_id } : {}),
+          measure: p.measure,
+          stage: p.stage,
+          scores: p.scores.map(Number),
+          ...(p.total !== null ? { total: Number(p.total) } : {}),
+          at: p.recorded_at.toISOString(),
+        };
+        return { type: ANALYTICS_OUTCOME_RECORDED_V1, subject: data.personKey, data, time: p.recorded_at };
+      }),
+    );
+    await m.query(`UPDATE outcome_record SET published_at = now() WHERE outcome_id = ANY($1::uuid[])`, [
+      ready.map((p) => p.outcome_id),
     ]);
     return ready.length;
   }

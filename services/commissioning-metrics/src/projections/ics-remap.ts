@@ -1,14 +1,13 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { IcsDirectory } from '../common/metrics-config';
-
-const TABLES = ['referral_fact', 'offer_fact', 'unmet_need'] as const;
+import { ATTRIBUTED_TABLES, IcsDirectory } from '../common/metrics-config';
 
 /**
- * Makes the PCN-to-ICS mapping in force authoritative for rows projected under an older one: a PCN
- * moved between ICSs (or mapped for the first time) is counted in its ICS as of this boot. Analytics
- * events already published keep the ICS they were published under.
+ * Makes the PCN-to-ICS attribution in force authoritative for rows projected under an older one, at
+ * boot: a PCN registered by pcn.registered.v1 keeps that ICS; any other PCN gets the environment's
+ * (PCN_ICS_MAP, else DEFAULT_ICS_CODE), so a change of the map moves the PCNs intake never announced.
+ * Analytics events already published keep the ICS they were published under.
  */
 @Injectable()
 export class IcsRemap implements OnApplicationBootstrap {
@@ -23,27 +22,29 @@ export class IcsRemap implements OnApplicationBootstrap {
     const entries = this.ics.entries();
     const pcns = entries.map(([pcn]) => pcn);
     const icss = entries.map(([, ics]) => ics);
-    let moved = 0;
-    for (const table of TABLES) {
-      const [mapped]: { n: number }[] = await this.ds.query(
-        `WITH u AS (
-           UPDATE ${table} t SET ics_code = m.ics
-             FROM unnest($1::text[], $2::text[]) AS m(pcn, ics)
-            WHERE t.pcn_code = m.pcn AND t.ics_code IS DISTINCT FROM m.ics
-            RETURNING 1)
-         SELECT count(*)::int AS n FROM u`,
-        [pcns, icss],
-      );
-      const [rest]: { n: number }[] = await this.ds.query(
-        `WITH u AS (
-           UPDATE ${table} SET ics_code = $2
-            WHERE pcn_code IS NOT NULL AND NOT (pcn_code = ANY($1::text[])) AND ics_code IS DISTINCT FROM $2
-            RETURNING 1)
-         SELECT count(*)::int AS n FROM u`,
-        [pcns, this.ics.fallback],
-      );
-      moved += mapped.n + rest.n;
-    }
+    const moved = await this.ds.transaction(async (m) => {
+      // Exclusive: no projection writes, and no registration, while the rows are re-attributed.
+      await this.ics.lockForReattribution(m);
+      let n = 0;
+      for (const table of ATTRIBUTED_TABLES) {
+        const [row]: { n: number }[] = await m.query(
+          `WITH w AS (
+             SELECT DISTINCT t.pcn_code, COALESCE(p.ics_code, e.ics, $3) AS ics
+               FROM ${table} t
+               LEFT JOIN pcn_ics p ON p.pcn_code = t.pcn_code
+               LEFT JOIN unnest($1::text[], $2::text[]) AS e(pcn, ics) ON e.pcn = t.pcn_code
+              WHERE t.pcn_code IS NOT NULL),
+           u AS (
+             UPDATE ${table} t SET ics_code = w.ics FROM w
+              WHERE t.pcn_code = w.pcn_code AND t.ics_code IS DISTINCT FROM w.ics
+              RETURNING 1)
+           SELECT count(*)::int AS n FROM u`,
+          [pcns, icss, this.ics.fallback],
+        );
+        n += row.n;
+      }
+      return n;
+    });
     if (moved > 0) this.log.log(`re-mapped ${moved} projected rows to the ICS of their PCN`);
   }
 }

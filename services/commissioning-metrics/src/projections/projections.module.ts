@@ -4,6 +4,8 @@ import { CapacityEventsConsumer } from './capacity-events.consumer';
 import { ConsentEventsConsumer } from './consent-events.consumer';
 import { IcsRemap } from './ics-remap';
 import { MatchingEventsConsumer } from './matching-events.consumer';
+import { OutcomeEventsConsumer } from './outcome-events.consumer';
+import { PcnEventsConsumer } from './pcn-events.consumer';
 import { ReferralEventsConsumer } from './referral-events.consumer';
 import { ReferralFactsService } from './referral-facts.service';
 
@@ -14,6 +16,8 @@ import { ReferralFactsService } from './referral-facts.service';
     ConsentEventsConsumer,
     MatchingEventsConsumer,
     CapacityEventsConsumer,
+    OutcomeEventsConsumer,
+    PcnEventsConsumer,
   ],
   providers: [ReferralFactsService, AnalyticsPublisher, IcsRemap],
 })

@@ -33,6 +33,7 @@ export class ReferralEventsConsumer {
     const m = ctx.getManager();
     await this.facts.received(m, data);
     await this.analytics.flushStatusChanges(m, data.referralId);
+    await this.analytics.flushOutcomes(m, data.referralId);
   }
 
   @EventPattern(REFERRAL_ASSESSED_V1)

@@ -33,7 +33,9 @@ export type OfferMilestone = (typeof OFFER_MILESTONES)[number];
 /**
  * Upserts into `referral_fact`. Events about one referral come from four topics in no fixed order, so
  * every write creates the row if needed, fills the PCN (and its ICS) the first time it is known, keeps
- * the earliest time of each milestone (LEAST ignores nulls) and the newest status.
+ * the earliest time of each milestone (LEAST ignores nulls) and the newest status. The ICS is the
+ * PCN's as IcsDirectory.forWrite sees it; a later pcn.registered.v1 moving the PCN re-attributes the
+ * rows, which is why keeping the ICS already on a row is right.
  */
 @Injectable()
 export class ReferralFactsService {
@@ -54,7 +56,7 @@ export class ReferralFactsService {
          ics_code = COALESCE(f.ics_code, EXCLUDED.ics_code),
          "${column}" = LEAST(f."${column}", EXCLUDED."${column}"),
          updated_at = now()`,
-      [referralId, pcnCode, this.ics.icsFor(pcnCode), at],
+      [referralId, pcnCode, await this.ics.forWrite(m, pcnCode), at],
     );
   }
 
@@ -89,7 +91,7 @@ export class ReferralFactsService {
       [
         r.referralId,
         r.pcnCode,
-        this.ics.icsFor(r.pcnCode),
+        await this.ics.forWrite(m, r.pcnCode),
         r.practiceCode,
         r.personKey,
         r.ageBand,
@@ -111,7 +113,7 @@ export class ReferralFactsService {
                       THEN EXCLUDED.needs ELSE f.needs END,
          assessed_at = LEAST(f.assessed_at, EXCLUDED.assessed_at),
          updated_at = now()`,
-      [referralId, pcnCode, this.ics.icsFor(pcnCode), needs, at],
+      [referralId, pcnCode, await this.ics.forWrite(m, pcnCode), needs, at],
     );
   }
 
@@ -139,7 +141,7 @@ export class ReferralFactsService {
                        THEN EXCLUDED.status ELSE f.status END,
          status_at = GREATEST(f.status_at, EXCLUDED.status_at),
          updated_at = now()`,
-      [c.referralId, c.pcnCode, this.ics.icsFor(c.pcnCode), c.practiceCode, c.to, c.at],
+      [c.referralId, c.pcnCode, await this.ics.forWrite(m, c.pcnCode), c.practiceCode, c.to, c.at],
     );
     await m.query(
       `INSERT INTO status_change (referral_id, from_status, to_status, at) VALUES ($1, $2, $3, $4)`,
@@ -162,7 +164,7 @@ export class ReferralFactsService {
                              THEN EXCLUDED.close_reason ELSE f.close_reason END,
          closed_at = LEAST(f.closed_at, EXCLUDED.closed_at),
          updated_at = now()`,
-      [referralId, pcnCode, this.ics.icsFor(pcnCode), at, reason],
+      [referralId, pcnCode, await this.ics.forWrite(m, pcnCode), at, reason],
     );
   }
 
@@ -178,7 +180,15 @@ export class ReferralFactsService {
       `INSERT INTO offer_fact AS o (offer_id, referral_id, service_id, organisation_id, pcn_code, ics_code, "${column}")
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (offer_id) DO UPDATE SET "${column}" = LEAST(o."${column}", EXCLUDED."${column}")`,
-      [o.offerId, o.referralId, o.serviceId, o.organisationId, o.pcnCode, this.ics.icsFor(o.pcnCode), at],
+      [
+        o.offerId,
+        o.referralId,
+        o.serviceId,
+        o.organisationId,
+        o.pcnCode,
+        await this.ics.forWrite(m, o.pcnCode),
+        at,
+      ],
     );
   }
 
@@ -202,7 +212,15 @@ export class ReferralFactsService {
          postcode_district = CASE WHEN EXCLUDED.at >= u.at THEN EXCLUDED.postcode_district
                                   ELSE u.postcode_district END,
          at = GREATEST(u.at, EXCLUDED.at)`,
-      [u.referralId, u.pcnCode, this.ics.icsFor(u.pcnCode), u.postcodeDistrict, u.reason, u.at, u.needs],
+      [
+        u.referralId,
+        u.pcnCode,
+        await this.ics.forWrite(m, u.pcnCode),
+        u.postcodeDistrict,
+        u.reason,
+        u.at,
+        u.needs,
+      ],
     );
   }
 }

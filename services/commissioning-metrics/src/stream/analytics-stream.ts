@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import {
   ANALYTICS_LOAD_CHANGED_V1,
+  ANALYTICS_OUTCOME_RECORDED_V1,
   ANALYTICS_STATUS_CHANGED_V1,
   fromKafkaMessage,
   Topics,
@@ -26,7 +27,11 @@ interface TailKafka {
   consumer(opts: { groupId: string; allowAutoTopicCreation: boolean; sessionTimeout?: number }): TailConsumer;
 }
 
-const STREAMED: readonly string[] = [ANALYTICS_STATUS_CHANGED_V1, ANALYTICS_LOAD_CHANGED_V1];
+const STREAMED: readonly string[] = [
+  ANALYTICS_STATUS_CHANGED_V1,
+  ANALYTICS_LOAD_CHANGED_V1,
+  ANALYTICS_OUTCOME_RECORDED_V1,
+];
 
 /**
  * Tails sp.analytics.events.v1 for the `/stream` clients of this instance. Every instance reads the

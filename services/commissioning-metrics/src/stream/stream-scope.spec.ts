@@ -1,9 +1,14 @@
 import { EVENT_EXAMPLES, type CloudEvent } from '@sp/contracts';
-import { IcsDirectory } from '../common/metrics-config';
+import type { AuthClaims } from '@sp/auth';
 import { inStreamScope } from './stream.controller';
 
-const ics = new IcsDirectory({ PCN_ICS_MAP: '{"U12345":"QWO","U00009":"QAA"}' });
-const ev = (type: 'analytics.status-changed.v1' | 'analytics.load-changed.v1'): CloudEvent => ({
+// Each PCN's ICS as the controller resolves it when the stream opens.
+const pcnIcs: Record<string, string> = { U12345: 'QWO', U00009: 'QAA' };
+const scoped = (user: AuthClaims, e: CloudEvent) =>
+  inStreamScope(user, e, user.pcn ? pcnIcs[user.pcn] : undefined);
+const ev = (
+  type: 'analytics.status-changed.v1' | 'analytics.load-changed.v1' | 'analytics.outcome-recorded.v1',
+): CloudEvent => ({
   id: 'x',
   type,
   source: 'commissioning-metrics',
@@ -19,23 +24,31 @@ describe('inStreamScope', () => {
   const load = ev('analytics.load-changed.v1'); // ICS QWO
 
   it('shows an analyst their own ICS only', () => {
-    expect(inStreamScope({ sub: 'a', role: 'ics_analyst', ics: 'QWO' }, status, ics)).toBe(true);
-    expect(inStreamScope({ sub: 'a', role: 'ics_analyst', ics: 'QWO' }, load, ics)).toBe(true);
-    expect(inStreamScope({ sub: 'a', role: 'ics_analyst', ics: 'QAA' }, status, ics)).toBe(false);
-    expect(inStreamScope({ sub: 'a', role: 'ics_analyst', ics: 'QAA' }, load, ics)).toBe(false);
+    expect(scoped({ sub: 'a', role: 'ics_analyst', ics: 'QWO' }, status)).toBe(true);
+    expect(scoped({ sub: 'a', role: 'ics_analyst', ics: 'QWO' }, load)).toBe(true);
+    expect(scoped({ sub: 'a', role: 'ics_analyst', ics: 'QAA' }, status)).toBe(false);
+    expect(scoped({ sub: 'a', role: 'ics_analyst', ics: 'QAA' }, load)).toBe(false);
   });
 
   it("shows PCN operations their PCN's referrals and their ICS's services", () => {
-    expect(inStreamScope({ sub: 'o', role: 'pcn_ops', pcn: 'U12345' }, status, ics)).toBe(true);
-    expect(inStreamScope({ sub: 'o', role: 'pcn_ops', pcn: 'U12345' }, load, ics)).toBe(true);
-    expect(inStreamScope({ sub: 'o', role: 'pcn_ops', pcn: 'U00009' }, status, ics)).toBe(false);
-    expect(inStreamScope({ sub: 'o', role: 'pcn_ops', pcn: 'U00009' }, load, ics)).toBe(false);
+    expect(scoped({ sub: 'o', role: 'pcn_ops', pcn: 'U12345' }, status)).toBe(true);
+    expect(scoped({ sub: 'o', role: 'pcn_ops', pcn: 'U12345' }, load)).toBe(true);
+    expect(scoped({ sub: 'o', role: 'pcn_ops', pcn: 'U00009' }, status)).toBe(false);
+    expect(scoped({ sub: 'o', role: 'pcn_ops', pcn: 'U00009' }, load)).toBe(false);
+  });
+
+  it('scopes wellbeing outcomes like status changes: the ICS, or the PCN', () => {
+    const outcome = ev('analytics.outcome-recorded.v1'); // ICS QWO, PCN U12345
+    expect(scoped({ sub: 'a', role: 'ics_analyst', ics: 'QWO' }, outcome)).toBe(true);
+    expect(scoped({ sub: 'a', role: 'ics_analyst', ics: 'QAA' }, outcome)).toBe(false);
+    expect(scoped({ sub: 'o', role: 'pcn_ops', pcn: 'U12345' }, outcome)).toBe(true);
+    expect(scoped({ sub: 'o', role: 'pcn_ops', pcn: 'U00009' }, outcome)).toBe(false);
   });
 
   it('shows a load change without an ICS to nobody but an admin', () => {
     const { icsCode: _ics, ...rest } = EVENT_EXAMPLES['analytics.load-changed.v1'];
     const bare = { ...load, data: rest };
-    expect(inStreamScope({ sub: 'a', role: 'ics_analyst', ics: 'QWO' }, bare, ics)).toBe(false);
-    expect(inStreamScope({ sub: 'x', role: 'admin' }, bare, ics)).toBe(true);
+    expect(scoped({ sub: 'a', role: 'ics_analyst', ics: 'QWO' }, bare)).toBe(false);
+    expect(scoped({ sub: 'x', role: 'admin' }, bare)).toBe(true);
   });
 });

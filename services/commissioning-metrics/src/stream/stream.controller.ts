@@ -2,8 +2,10 @@ import { Controller, Get, Inject, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Roles, type AuthClaims } from '@sp/auth';
 import {
+  ANALYTICS_OUTCOME_RECORDED_V1,
   ANALYTICS_STATUS_CHANGED_V1,
   type AnalyticsLoadChangedV1,
+  type AnalyticsOutcomeRecordedV1,
   type AnalyticsStatusChangedV1,
   type CloudEvent,
 } from '@sp/contracts';
@@ -14,18 +16,22 @@ import { AnalyticsStream } from './analytics-stream';
 /** How often a comment line keeps idle connections (and the proxies between) open. */
 export const HEARTBEAT_MS = Number(process.env.STREAM_HEARTBEAT_MS ?? 15000);
 
-/** Whether `user` may see `ev`: an analyst their ICS, PCN operations their PCN (and its ICS's services). */
-export function inStreamScope(user: AuthClaims, ev: CloudEvent, ics: IcsDirectory): boolean {
+/**
+ * Whether `user` may see `ev`: an analyst their ICS, PCN operations their PCN (and the services of
+ * `pcnIcs`, their PCN's ICS, resolved once when the stream opens).
+ */
+export function inStreamScope(user: AuthClaims, ev: CloudEvent, pcnIcs?: string): boolean {
   if (user.role === 'admin') return true;
-  if (ev.type === ANALYTICS_STATUS_CHANGED_V1) {
-    const d = ev.data as AnalyticsStatusChangedV1;
+  // Status changes and outcomes are about people: an analyst's ICS, or the PCN's own.
+  if (ev.type === ANALYTICS_STATUS_CHANGED_V1 || ev.type === ANALYTICS_OUTCOME_RECORDED_V1) {
+    const d = ev.data as AnalyticsStatusChangedV1 | AnalyticsOutcomeRecordedV1;
     if (user.role === 'ics_analyst') return d.icsCode === user.ics?.toUpperCase();
     return user.role === 'pcn_ops' && d.pcnCode === user.pcn;
   }
   const d = ev.data as AnalyticsLoadChangedV1;
   if (!d.icsCode) return false;
   if (user.role === 'ics_analyst') return d.icsCode === user.ics?.toUpperCase();
-  return user.role === 'pcn_ops' && !!user.pcn && d.icsCode === ics.icsFor(user.pcn);
+  return user.role === 'pcn_ops' && !!pcnIcs && d.icsCode === pcnIcs;
 }
 
 /**
@@ -44,8 +50,13 @@ export class StreamController {
 
   @Get()
   @ApiProduces('text/event-stream')
-  @ApiOkResponse({ description: 'analytics.status-changed.v1 and analytics.load-changed.v1 events, live.' })
-  open(@CurrentUser() user: AuthClaims, @Res() res: Response): void {
+  @ApiOkResponse({
+    description:
+      'analytics.status-changed.v1, analytics.load-changed.v1 and analytics.outcome-recorded.v1, live.',
+  })
+  async open(@CurrentUser() user: AuthClaims, @Res() res: Response): Promise<void> {
+    // A PCN registered (or moved) after this point shows up in streams opened after it.
+    const pcnIcs = user.role === 'pcn_ops' && user.pcn ? await this.ics.icsOf(user.pcn) : undefined;
     res.status(200);
     res.setHeader('content-type', 'text/event-stream; charset=utf-8');
     res.setHeader('cache-control', 'no-cache, no-transform');
@@ -56,7 +67,7 @@ export class StreamController {
     res.write('retry: 5000\n: connected\n\n');
     const subscription = this.stream.events.subscribe({
       next: (ev) => {
-        if (!inStreamScope(user, ev, this.ics)) return;
+        if (!inStreamScope(user, ev, pcnIcs)) return;
         res.write(`id: ${ev.id}\nevent: ${ev.type}\ndata: ${JSON.stringify(ev.data)}\n\n`);
       },
       complete: () => res.end(),
