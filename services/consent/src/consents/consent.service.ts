@@ -58,7 +58,7 @@ export class ConsentService {
   ) {}
 
   async record(user: AuthClaims, dto: RecordConsentDto): Promise<ConsentView> {
-    const view = await this.referrals.untilKnown(() =>
+    const view = await this.referrals.untilKnown(dto.referralId, () =>
       this.inLockedTransaction(async (manager) => {
         const referral = await this.referrals.lock(manager, dto.referralId);
         // Another PCN's referral reads exactly as an unknown one, wait included, so neither the answer
@@ -130,7 +130,7 @@ export class ConsentService {
   }
 
   async history(user: AuthClaims, query: ListConsentsQuery): Promise<ConsentPage> {
-    const referral = await this.referrals.untilKnown(async () => {
+    const referral = await this.referrals.untilKnown(query.referralId, async () => {
       const found = await this.referrals.find(query.referralId);
       return found && canSeePcn(user, found.pcnCode) ? found : null;
     });

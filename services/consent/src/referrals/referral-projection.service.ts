@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { commitSignals } from '@sp/messaging';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { ReferralProjection } from './referral-projection.entity';
 
 /** How long a request waits for a referral the projection has not heard of yet (read-your-writes). */
 export const REFERRAL_WAIT_MS = Number(process.env.CONSENT_REFERRAL_WAIT_MS ?? 3000);
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Reads of the referral projection, including the per-referral lock decisions are made under. */
 @Injectable()
@@ -35,14 +34,12 @@ export class ReferralProjectionService {
    * event hop, so a client that has just created a referral may ask about it before consent has heard
    * of it; `attempt` returns null for "not known yet" and must not hold a transaction across the wait.
    */
-  async untilKnown<T>(attempt: () => Promise<T | null>, waitMs = REFERRAL_WAIT_MS): Promise<T | null> {
-    const deadline = Date.now() + waitMs;
-    for (let round = 0; ; round++) {
-      const result = await attempt();
-      if (result !== null) return result;
-      const left = deadline - Date.now();
-      if (left <= 0) return null;
-      await sleep(Math.min(left, 50 * 2 ** Math.min(round, 3)));
-    }
+  async untilKnown<T>(
+    referralId: string,
+    attempt: () => Promise<T | null>,
+    waitMs = REFERRAL_WAIT_MS,
+  ): Promise<T | null> {
+    // Woken as soon as this process's consumer commits an event about the referral.
+    return commitSignals.until(referralId, attempt, waitMs);
   }
 }
