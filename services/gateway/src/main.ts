@@ -1,14 +1,6 @@
-import { bootstrapService } from '@sp/platform';
-import { AppModule } from './app.module';
-import { mountProxies } from './proxy';
+import { startGateway } from './gateway';
 
-void bootstrapService({
-  service: 'gateway',
-  module: AppModule,
-  title: 'Gateway',
-  description: 'Routes /api/v1/* to the owning service; serves the console.',
-  configure: (app) => mountProxies(app),
-}).catch((err: unknown) => {
+void startGateway().catch((err: unknown) => {
   console.error('gateway failed to start:', err instanceof Error ? err.message : err);
   process.exit(1);
 });

@@ -1,12 +1,44 @@
 import { Logger } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { JwtVerifier } from '@sp/auth';
+import { discardUnreadBody } from '@sp/platform';
 import type { NextFunction, Request, Response } from 'express';
-import { createProxyMiddleware, fixRequestBody } from 'http-proxy-middleware';
+import { Agent, type ClientRequest, type IncomingMessage } from 'node:http';
+import { createProxyMiddleware } from 'http-proxy-middleware';
 import { routeTable } from './routes';
 
 function problem(res: Response, status: number, title: string, detail: string) {
   res.status(status).type('application/problem+json').json({ type: 'about:blank', title, status, detail });
+}
+
+/**
+ * The gateway's body parser has already read a JSON or form body: send the service the very bytes the
+ * client sent (kept by the parser as rawBody), so that both judge the same body. Other media types
+ * (a CSV import) were never read here and stream through untouched.
+ */
+function forwardRawBody(proxyReq: ClientRequest, req: Request & { rawBody?: Buffer }): void {
+  if (!req.readableEnded || !Buffer.isBuffer(req.rawBody)) return;
+  proxyReq.setHeader('Content-Length', req.rawBody.length);
+  proxyReq.write(req.rawBody);
+}
+
+export const GATEWAY_IDLE_SOCKET_MS = 2_000;
+
+const proxyRequestOf = new WeakMap<IncomingMessage, ClientRequest>();
+
+/**
+ * The service has answered in full while the client is still uploading (a 413 decided from the
+ * Content-Length, an import stopped at its limit). The service connection is mid-body and cannot be
+ * reused, so it is dropped; the client's remaining bytes are read and discarded so that it receives
+ * the answer instead of a reset connection.
+ */
+function finishEarlyAnswer(proxyRes: IncomingMessage, req: Request): void {
+  proxyRes.once('end', () => {
+    if (req.complete) return;
+    const upstream = proxyRequestOf.get(req);
+    discardUnreadBody(req);
+    upstream?.destroy();
+  });
 }
 
 /**
@@ -16,17 +48,30 @@ function problem(res: Response, status: number, title: string, detail: string) {
 export function mountProxies(app: NestExpressApplication): void {
   const log = new Logger('gateway');
   const verifier = app.get(JwtVerifier);
+  // Kept-alive connections to the services: without an agent, http-proxy asks each service to close
+  // the connection after every answer (a new TCP connection per request, and a service that answers
+  // before the upload ends closes it under the gateway's feet: EPIPE, then a 502).
+  // An idle connection is let go after 2 s, well before a service closes it (Node's 5 s keep-alive
+  // timeout), so the gateway does not send a request down a connection the service is closing at
+  // that moment (a reset, and a 502 for the caller). Node's own margin (the service's hint less 1 s)
+  // was too thin on a loaded machine: 20 resets in one benchmark run. A longer keep-alive on the
+  // services would instead hold up their shutdown.
+  const agent = new Agent({ keepAlive: true, maxFreeSockets: 64, timeout: GATEWAY_IDLE_SOCKET_MS });
   for (const route of routeTable()) {
     const proxy = createProxyMiddleware<Request, Response>({
       target: route.target,
       changeOrigin: false,
       xfwd: true,
       proxyTimeout: 30_000,
+      agent,
       pathFilter: (path) =>
         path === route.prefix || path.startsWith(`${route.prefix}/`) || path.startsWith(`${route.prefix}?`),
       on: {
-        // The gateway's JSON body parser has already read the stream; write the parsed body back.
-        proxyReq: fixRequestBody,
+        proxyReq: (proxyReq, req) => {
+          proxyRequestOf.set(req, proxyReq);
+          forwardRawBody(proxyReq, req);
+        },
+        proxyRes: finishEarlyAnswer,
         error: (err, _req, res) => {
           log.warn(`${route.service} unreachable: ${err.message}`);
           const r = res as Response;
