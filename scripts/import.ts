@@ -10,16 +10,12 @@
  *                    --report (default FILE.report.ndjson) and prints the summary.
  */
 import { mintDevToken } from '@sp/auth';
-import { migrateDatabase, serviceDatabaseUrl } from '@sp/persistence';
 import { csvRecords } from '@sp/platform';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
-import { Client } from 'pg';
-import { importPostcodes } from '../services/vcso-capacity/src/geography/postcode-import';
-import { MIGRATIONS as matching } from '../services/matching/src/migrations';
-import { MIGRATIONS as vcsoCapacity } from '../services/vcso-capacity/src/migrations';
+import { loadPostcodeGeography } from './postcode-geography';
 
 const USAGE =
   'usage: npm run import -- postcodes FILE | referrals FILE [--pcn U00001] [--url http://localhost:3000] [--report FILE]';
@@ -27,39 +23,19 @@ const NOT_RUNNING = 'start the platform first: npm start';
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 async function importPostcodeFile(file: string): Promise<number> {
-  const url = serviceDatabaseUrl('vcso-capacity', 'sp_vcso_capacity');
-  const matchingUrl = serviceDatabaseUrl('matching', 'sp_matching');
-  await migrateDatabase(url, vcsoCapacity);
-  await migrateDatabase(matchingUrl, matching);
-  const client = new Client({ connectionString: url });
-  const matchingClient = new Client({ connectionString: matchingUrl });
-  await client.connect();
-  await matchingClient.connect();
-  // Both tables have the same columns: each batch goes to both databases.
-  const both = {
-    query: async (sql: string, params?: unknown[]) =>
-      Promise.all([client.query(sql, params), matchingClient.query(sql, params)]),
-  };
-  const started = Date.now();
-  try {
-    const result = await importPostcodes(both, createReadStream(file), {
-      onProgress: (rows, loaded) => process.stderr.write(`\r  ${rows} rows read, ${loaded} loaded`),
-    });
-    process.stderr.write('\n');
-    const secs = (Date.now() - started) / 1000;
-    console.log(
-      `postcodes: ${result.rows} rows, ${result.loaded} loaded, ${result.rejectedCount} rejected in ${secs.toFixed(1)} s`,
-    );
-    // Line numbers and reasons only: a row's values stay out of the output.
-    for (const r of result.rejected) console.log(`  line ${r.line}: ${r.reason}`);
-    if (result.rejectedCount > result.rejected.length) {
-      console.log(`  ... and ${result.rejectedCount - result.rejected.length} more`);
-    }
-    return 0;
-  } finally {
-    await client.end();
-    await matchingClient.end();
+  const result = await loadPostcodeGeography(createReadStream(file), {
+    onProgress: (rows, loaded) => process.stderr.write(`\r  ${rows} rows read, ${loaded} loaded`),
+  });
+  process.stderr.write('\n');
+  console.log(
+    `postcodes: ${result.rows} rows, ${result.loaded} loaded, ${result.rejectedCount} rejected in ${result.seconds.toFixed(1)} s`,
+  );
+  // Line numbers and reasons only: a row's values stay out of the output.
+  for (const r of result.rejected) console.log(`  line ${r.line}: ${r.reason}`);
+  if (result.rejectedCount > result.rejected.length) {
+    console.log(`  ... and ${result.rejectedCount - result.rejected.length} more`);
   }
+  return 0;
 }
 
 interface ReferralImportOptions {

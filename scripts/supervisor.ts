@@ -6,6 +6,8 @@ export interface SupervisedProcess {
   /** Script run with `node -r @swc-node/register`. */
   entry: string;
   env?: NodeJS.ProcessEnv;
+  /** Extra options for node itself (e.g. --cpu-prof, which NODE_OPTIONS refuses). */
+  nodeArgs?: string[];
 }
 
 interface Slot {
@@ -48,14 +50,18 @@ export class Supervisor {
 
   private launch(slot: Slot): void {
     const { spec } = slot;
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', spec.entry], {
-      cwd: ROOT,
-      env: { ...process.env, ...spec.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // A process group of its own: Ctrl-C reaches the supervisor only, which then stops the
-      // services in order instead of racing their restarts.
-      detached: true,
-    });
+    const child = spawn(
+      process.execPath,
+      [...heapCap(spec), ...(spec.nodeArgs ?? []), '-r', '@swc-node/register', spec.entry],
+      {
+        cwd: ROOT,
+        env: { ...process.env, ...spec.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // A process group of its own: Ctrl-C reaches the supervisor only, which then stops the
+        // services in order instead of racing their restarts.
+        detached: true,
+      },
+    );
     slot.child = child;
     slot.startedAt = Date.now();
     const colour = COLOURS[this.slots.indexOf(slot) % COLOURS.length];
@@ -99,4 +105,21 @@ export class Supervisor {
     });
     await Promise.all(exits);
   }
+}
+
+/**
+ * The heap cap the Kubernetes manifests give each service (deploy/kubernetes/app/deployment.yaml:
+ * --max-old-space-size=128 in a 300 Mi limit), so that locally, in tests and in the benchmark a
+ * service lives within the memory it will have in production. `SERVICE_HEAP_MB` changes it (0: none);
+ * a cap already in the spec's node options or NODE_OPTIONS wins.
+ */
+export function heapCap(spec: { nodeArgs?: string[] }, env: NodeJS.ProcessEnv = process.env): string[] {
+  const given = [...(spec.nodeArgs ?? []), env.NODE_OPTIONS ?? ''].join(' ');
+  if (given.includes('--max-old-space-size')) return [];
+  const raw = env.SERVICE_HEAP_MB?.trim() || '128';
+  const mb = Number(raw);
+  if (!Number.isInteger(mb) || mb < 0) {
+    throw new Error(`SERVICE_HEAP_MB must be a whole number of megabytes (0: no cap), got '${raw}'`);
+  }
+  return mb === 0 ? [] : [`--max-old-space-size=${mb}`];
 }
