@@ -4,7 +4,7 @@ import { createKafka } from '@sp/messaging';
  * Every message on every topic of the cluster (DLQs included) as text: key, headers and body, one
  * entry per topic, for the privacy check to search.
  */
-export async function readAllTopics(brokers: string[]): Promise<[string, string][]> {
+export async function readAllTopics(brokers: string[], timeoutMs = 60_000): Promise<[string, string][]> {
   const kafka = createKafka('privacy-check', brokers);
   const admin = kafka.admin();
   await admin.connect();
@@ -25,7 +25,7 @@ export async function readAllTopics(brokers: string[]): Promise<[string, string]
   let seen = 0;
   const total = [...expected.values()].reduce((a, b) => a + b, 0);
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`read ${seen} of ${total} messages`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`read ${seen} of ${total} messages`)), timeoutMs);
     if (total === 0) {
       clearTimeout(timer);
       resolve();

@@ -34,6 +34,14 @@ export interface KafkaBrokerOptions {
   readyTimeoutMs?: number;
   /** Progress lines (fetching jars, formatting); silent by default. */
   log?: (line: string) => void;
+  /** KRaft voters (`id@host:port,...`) of a multi-node cluster; this node alone by default. */
+  quorumVoters?: string;
+  /** The cluster id storage is formatted with: every node of one cluster must share it. */
+  clusterId?: string;
+  /** Replicas of internal topics and of topics created without a factor: 1 (a lone broker) by default. */
+  replicationFactor?: number;
+  /** The cluster's min.insync.replicas: 1 by default. */
+  minInsyncReplicas?: number;
 }
 
 const SERVER_TEMPLATE = path.join(INFRA_DIR, 'kafka', 'server.properties');
@@ -58,6 +66,10 @@ export class KafkaBroker {
     this.heapMb = opts.heapMb ?? 512;
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 90_000;
     this.log = opts.log ?? (() => undefined);
+  }
+
+  get id(): number {
+    return this.nodeId;
   }
 
   /** Bootstrap addresses for clients. */
@@ -220,6 +232,9 @@ export class KafkaBroker {
       HOST: this.host,
       PORT: this.opts.port,
       CONTROLLER_PORT: this.opts.controllerPort,
+      QUORUM_VOTERS: this.opts.quorumVoters ?? `${this.nodeId}@${this.host}:${this.opts.controllerPort}`,
+      REPLICATION_FACTOR: this.opts.replicationFactor ?? 1,
+      MIN_INSYNC_REPLICAS: this.opts.minInsyncReplicas ?? 1,
       LOG_DIRS: this.logDirs,
     });
   }
@@ -238,7 +253,7 @@ export class KafkaBroker {
         'format',
         '--ignore-formatted',
         '-t',
-        newClusterId(),
+        this.opts.clusterId ?? newClusterId(),
         '-c',
         this.configFile,
       ],

@@ -22,6 +22,9 @@ describe('renderTemplate', () => {
       HOST: '127.0.0.1',
       PORT: 19192,
       CONTROLLER_PORT: 19193,
+      QUORUM_VOTERS: '7@127.0.0.1:19193',
+      REPLICATION_FACTOR: 1,
+      MIN_INSYNC_REPLICAS: 1,
       LOG_DIRS: '/tmp/x/data',
     });
     expect(out).not.toContain('${');
@@ -37,6 +40,8 @@ describe('renderTemplate', () => {
     expect(props.get('advertised.listeners')).toBe('PLAINTEXT://127.0.0.1:19192');
     expect(props.get('log.dirs')).toBe('/tmp/x/data');
     expect(props.get('auto.create.topics.enable')).toBe('false');
+    expect(props.get('offsets.topic.replication.factor')).toBe('1');
+    expect(props.get('min.insync.replicas')).toBe('1');
     expect(Number(props.get('broker.heartbeat.interval.ms'))).toBeLessThan(
       Number(props.get('broker.session.timeout.ms')),
     );
