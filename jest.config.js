@@ -37,8 +37,17 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/{libs,services,infra,scripts,e2e}/**/*.int-spec.ts'],
+      // The chaos suite breaks whole platforms for minutes: it runs on its own (npm run test:chaos).
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/e2e/chaos/'],
       globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.ts',
       slowTestThreshold: 30,
+    },
+    {
+      ...common,
+      displayName: 'chaos',
+      testMatch: ['<rootDir>/e2e/chaos/**/*.int-spec.ts'],
+      globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.ts',
+      slowTestThreshold: 600,
     },
   ],
 };

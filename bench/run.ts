@@ -22,11 +22,12 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Supervisor } from '../scripts/supervisor';
 import { kafkaBaseline, postgresBaseline } from './baselines';
 
-const OFFSET = Number(process.env.BENCH_PORT_OFFSET ?? 500);
+const OFFSET = Number(process.env.BENCH_PORT_OFFSET ?? 700);
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 25);
 const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 40);
 const MAX_SECONDS = Number(process.env.BENCH_MAX_SECONDS ?? 40);
 const MAX_CONCURRENCY = Number(process.env.BENCH_MAX_CONCURRENCY ?? 48);
+const IMPORT_ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 20_000);
 const PG_SERVER = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PCN = 'U09001';
 const PRACTICE = 'P09001';
@@ -77,7 +78,13 @@ async function main() {
         SP_PORT_OFFSET: String(OFFSET),
         SP_CONSUMER_GROUP: groups[s.name],
         SP_QUEUE_PREFIX: 'bench',
+        // The bench is one client sending as fast as the platform takes: per-token limits would cap it.
+        RATE_LIMIT_PER_MINUTE: '0',
       },
+      // BENCH_CPU_PROF=1: each service writes a V8 CPU profile to bench/results/profiles at exit.
+      nodeArgs: process.env.BENCH_CPU_PROF
+        ? ['--cpu-prof', `--cpu-prof-dir=${path.join(RESULTS, 'profiles', s.name)}`]
+        : [],
     })),
     createWriteStream(path.join(RESULTS, 'platform.log')),
   );
@@ -104,8 +111,10 @@ async function main() {
     const max = await runPhase(tokens, offeredAt, { concurrency: MAX_CONCURRENCY, seconds: MAX_SECONDS });
     const after = await counters(stack.kafkaBrokers);
     clearInterval(timer);
-    clearInterval(sampleMemory);
     await offers.stop();
+    console.log(`import: ${IMPORT_ROWS} rows through POST /referrals/import...`);
+    const imported = await importPhase(tokens.linkWorker);
+    clearInterval(sampleMemory);
 
     const maxRate = max.offered / max.seconds;
     const pgTxPerReferral = (after.pgTx - before.pgTx) / Math.max(1, max.started);
@@ -174,7 +183,7 @@ async function main() {
         kafkaMsgsPerReferral: round(kafkaMsgsPerReferral),
       },
       ratios: { dbNormalised: round((maxRate * pgTxPerReferral) / pgTxPerSec, 3) },
-      import: { rowsPerSec: null as number | null },
+      import: imported,
       memory: {
         maxRssMbPerService: Math.max(...memory.values()),
         perService: Object.fromEntries(memory),
@@ -239,6 +248,53 @@ async function runPhase(
     offered: timings.filter((t) => t.offerMs !== undefined).length,
     seconds: opts.seconds,
     timings,
+  };
+}
+
+/**
+ * Bulk import as `npm run import -- referrals` sends it: one streamed NDJSON request of fresh people,
+ * timed from the first byte sent to the summary line.
+ */
+async function importPhase(token: string) {
+  const lines: string[] = [];
+  for (let i = 0; i < IMPORT_ROWS; i++) {
+    lines.push(
+      JSON.stringify({
+        externalId: `bench-${Date.now()}-${i}`,
+        pcnCode: PCN,
+        practiceCode: PRACTICE,
+        referrer: { name: 'Dr Bench', role: 'GP' },
+        patient: {
+          nhsNumber: NhsNumber.generateTestNumber().value,
+          givenName: 'Bench',
+          familyName: `Importee-${String.fromCharCode(97 + (i % 26))}${String.fromCharCode(97 + (((i / 26) % 26) | 0))}`,
+          birthDate: '1950-01-01',
+          postcode: 'LS6 2AB',
+        },
+        needs: ['loneliness', 'nature'],
+      }),
+    );
+  }
+  const t0 = Date.now();
+  const res = await fetch(url('gateway', '/api/v1/referrals/import'), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' },
+    body: lines.join('\n') + '\n',
+  });
+  const text = await res.text();
+  const seconds = (Date.now() - t0) / 1000;
+  const last = text.trim().split('\n').pop() ?? '{}';
+  const summary = (JSON.parse(last) as { summary?: { created: number; refused: number } }).summary;
+  if (!res.ok || !summary) throw new Error(`import: ${res.status} ${last.slice(0, 300)}`);
+  if (summary.refused) {
+    const first = text.split('\n').find((l) => l.includes('"refused"')) ?? '';
+    console.log(`  import refused ${summary.refused} rows, e.g. ${first.slice(0, 300)}`);
+  }
+  return {
+    rows: IMPORT_ROWS,
+    created: summary.created,
+    seconds: round(seconds, 2),
+    rowsPerSec: round(summary.created / seconds),
   };
 }
 
