@@ -6,6 +6,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { JwtVerifier } from '@sp/auth';
 import { KafkaInboxTransport } from '@sp/messaging';
 import { migrateDatabase, serviceDatabaseUrl } from '@sp/persistence';
+import type { Server } from 'node:http';
+import { applyKeepAlive } from './keep-alive';
 import { bodyReadErrors } from './problem-details.filter';
 import { createRateLimitMiddleware, rateLimitPerMinute } from './rate-limit.middleware';
 import { RedisConnection } from './redis.provider';
@@ -91,6 +93,7 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<INestApp
   }
   const port = opts.port ?? servicePort(opts.service);
   await app.listen(port, '0.0.0.0');
+  applyKeepAlive(app.getHttpServer() as Server);
   log.log(`listening on http://localhost:${port} (docs at /docs, health at /health)`);
   return app;
 }

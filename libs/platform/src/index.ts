@@ -12,3 +12,4 @@ export * from './body-media-type.interceptor';
 export * from './rate-limit.middleware';
 export * from './security-headers.middleware';
 export * from './unread-body';
+export * from './keep-alive';

@@ -51,11 +51,9 @@ export function mountProxies(app: NestExpressApplication): void {
   // Kept-alive connections to the services: without an agent, http-proxy asks each service to close
   // the connection after every answer (a new TCP connection per request, and a service that answers
   // before the upload ends closes it under the gateway's feet: EPIPE, then a 502).
-  // An idle connection is let go after 2 s, well before a service closes it (Node's 5 s keep-alive
-  // timeout), so the gateway does not send a request down a connection the service is closing at
-  // that moment (a reset, and a 502 for the caller). Node's own margin (the service's hint less 1 s)
-  // was too thin on a loaded machine: 20 resets in one benchmark run. A longer keep-alive on the
-  // services would instead hold up their shutdown.
+  // An idle connection is let go after 2 s, long before a service closes it (HTTP_KEEP_ALIVE_MS, 65 s),
+  // so the gateway never sends a request down a connection the service is closing at that moment (a
+  // reset, and a 502 for the caller: 20 in one benchmark run when both sides used Node's defaults).
   const agent = new Agent({ keepAlive: true, maxFreeSockets: 64, timeout: GATEWAY_IDLE_SOCKET_MS });
   for (const route of routeTable()) {
     const proxy = createProxyMiddleware<Request, Response>({
