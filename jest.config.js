@@ -40,6 +40,7 @@ module.exports = {
       // The chaos suite breaks whole platforms for minutes: it runs on its own (npm run test:chaos).
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/e2e/chaos/'],
       globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.ts',
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/jest-direct-console.ts'],
       slowTestThreshold: 30,
     },
     {
@@ -47,6 +48,7 @@ module.exports = {
       displayName: 'chaos',
       testMatch: ['<rootDir>/e2e/chaos/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.ts',
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/jest-direct-console.ts'],
       slowTestThreshold: 600,
     },
   ],
