@@ -26,7 +26,11 @@ import { PCN_ICS_MAP, referralBody, seedFuzzFixtures, seedWorld, type World } fr
  */
 const FUZZ_BODIES = Number(process.env.FUZZ_BODIES ?? 1000);
 const FUZZ_SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
+/** Only these routes (e.g. "POST /api/v1/consents"), to replay a failure with its FUZZ_SEED. */
+const FUZZ_ROUTES = process.env.FUZZ_ROUTES?.split(',').map((r) => r.trim());
 const CONCURRENCY = 8;
+/** The fuzzing tests' time limit grows with FUZZ_BODIES (1,000 bodies a route take about a minute). */
+const FUZZ_TIMEOUT_MS = Math.max(300_000, FUZZ_BODIES * 300);
 const IMPORT_MAX_BYTES = 1024 * 1024;
 
 interface LiveRoute {
@@ -51,6 +55,12 @@ const h = new PlatformHarness({
 const isProblem = (r: Reply) => r.type.startsWith('application/problem+json');
 const errorFields = (r: Reply): string[] =>
   ((r.json as { errors?: { field: string }[] } | undefined)?.errors ?? []).map((e) => e.field);
+/** "fetch failed" says nothing: the socket-level cause (ECONNRESET, other side closed...) does. */
+const failureOf = (err: unknown): string => {
+  if (!(err instanceof Error)) return String(err);
+  const cause = err.cause as { code?: string; message?: string } | undefined;
+  return cause ? `${err.message} (${[cause.code, cause.message].filter(Boolean).join(': ')})` : err.message;
+};
 const excerpt = (text: string) => (text.length > 240 ? `${text.slice(0, 240)}...` : text);
 
 async function liveRoutes(): Promise<LiveRoute[]> {
@@ -459,7 +469,9 @@ describe('hostile input and access, through the gateway', () => {
             raw: { data: c.data, type: c.type },
           });
         } catch (err) {
-          failures.push(`${c.kind}: request failed (${err instanceof Error ? err.message : String(err)})`);
+          failures.push(
+            `${c.kind} ${c.type ?? '(no type)'} ${excerpt(c.data)}\n    -> request failed: ${failureOf(err)}`,
+          );
           return;
         }
         statuses[r.status] = (statuses[r.status] ?? 0) + 1;
@@ -510,74 +522,83 @@ describe('hostile input and access, through the gateway', () => {
         : `a 400 naming exactly ${e.fields.join(', ')}`;
     };
 
-    it(`answers ${FUZZ_BODIES} generated bodies per JSON route exactly as the rules say, never 5xx, writing nothing`, async () => {
-      const seen = new Set(targets.map((t) => t.key));
-      const live = routes.filter(
-        (r) => (r.method === 'POST' || r.method === 'PUT') && r.key !== 'POST /api/v1/referrals/import',
-      );
-      // Every POST and PUT the platform serves is fuzzed: a new one needs a target in fuzz-targets.ts.
-      expect(live.filter((r) => !seen.has(r.key)).map((r) => r.key)).toEqual([]);
-      for (const [i, target] of targets.entries()) {
-        if (!live.some((r) => r.key === target.key)) continue;
-        await fuzz(target.key, target, jsonCases(target, FUZZ_BODIES, FUZZ_SEED + i * 101), statusCheck);
-      }
-    });
+    it(
+      `answers ${FUZZ_BODIES} generated bodies per JSON route exactly as the rules say, never 5xx, writing nothing`,
+      async () => {
+        const seen = new Set(targets.map((t) => t.key));
+        const live = routes.filter(
+          (r) => (r.method === 'POST' || r.method === 'PUT') && r.key !== 'POST /api/v1/referrals/import',
+        );
+        // Every POST and PUT the platform serves is fuzzed: a new one needs a target in fuzz-targets.ts.
+        expect(live.filter((r) => !seen.has(r.key)).map((r) => r.key)).toEqual([]);
+        for (const [i, target] of targets.entries()) {
+          if (!live.some((r) => r.key === target.key)) continue;
+          if (FUZZ_ROUTES && !FUZZ_ROUTES.includes(target.key)) continue;
+          await fuzz(target.key, target, jsonCases(target, FUZZ_BODIES, FUZZ_SEED + i * 101), statusCheck);
+        }
+      },
+      FUZZ_TIMEOUT_MS,
+    );
 
-    it(`answers ${FUZZ_BODIES} generated NDJSON and CSV files on POST /referrals/import, refusing every row, creating none`, async () => {
-      const referral = targets.find((t) => t.key === 'POST /api/v1/referrals')!;
-      const importTarget = {
-        method: 'POST' as const,
-        path: '/api/v1/referrals/import',
-        caller: 'link_worker' as const,
-        database: referral.database,
-        tables: referral.tables,
-      };
-      const valid = validBody(referral.spec!.schema);
-      await fuzz(
-        'POST /api/v1/referrals/import (NDJSON)',
-        importTarget,
-        ndjsonCases({ spec: referral.spec, valid }, FUZZ_BODIES, FUZZ_SEED + 7, IMPORT_MAX_BYTES),
-        (c, r) => {
-          if (r.status !== c.expected.status) return `expected ${c.expected.status}`;
-          if (r.status === 413) return undefined;
-          const s = importSummary(r.text);
-          if (!s) return 'a summary line';
-          return s.created === 0 && s.duplicates === 0 && s.refused === c.rows && s.rows === c.rows
-            ? undefined
-            : `all ${c.rows} rows refused (got ${JSON.stringify(s)})`;
-        },
-      );
-      const wrongTypes = fc.sample(
-        fc.tuple(
-          fc.constantFrom(
-            'text/plain',
-            'application/xml',
-            'application/json',
-            'multipart/form-data; boundary=x',
+    it(
+      `answers ${FUZZ_BODIES} generated NDJSON and CSV files on POST /referrals/import, refusing every row, creating none`,
+      async () => {
+        const referral = targets.find((t) => t.key === 'POST /api/v1/referrals')!;
+        const importTarget = {
+          method: 'POST' as const,
+          path: '/api/v1/referrals/import',
+          caller: 'link_worker' as const,
+          database: referral.database,
+          tables: referral.tables,
+        };
+        const valid = validBody(referral.spec!.schema);
+        await fuzz(
+          'POST /api/v1/referrals/import (NDJSON)',
+          importTarget,
+          ndjsonCases({ spec: referral.spec, valid }, FUZZ_BODIES, FUZZ_SEED + 7, IMPORT_MAX_BYTES),
+          (c, r) => {
+            if (r.status !== c.expected.status) return `expected ${c.expected.status}`;
+            if (r.status === 413) return undefined;
+            const s = importSummary(r.text);
+            if (!s) return 'a summary line';
+            return s.created === 0 && s.duplicates === 0 && s.refused === c.rows && s.rows === c.rows
+              ? undefined
+              : `all ${c.rows} rows refused (got ${JSON.stringify(s)})`;
+          },
+        );
+        const wrongTypes = fc.sample(
+          fc.tuple(
+            fc.constantFrom(
+              'text/plain',
+              'application/xml',
+              'application/json',
+              'multipart/form-data; boundary=x',
+            ),
+            valid,
           ),
-          valid,
-        ),
-        { numRuns: Math.round(FUZZ_BODIES / 10), seed: FUZZ_SEED + 9 },
-      );
-      const csv = [
-        ...csvCases(world.B.pcn, FUZZ_BODIES - wrongTypes.length, FUZZ_SEED + 8),
-        ...wrongTypes.map(([type, b]): FuzzCase => ({
-          kind: 'content-type',
-          data: JSON.stringify(b),
-          type,
-          expected: { status: 415 },
-        })),
-      ];
-      await fuzz('POST /api/v1/referrals/import (CSV, wrong types)', importTarget, csv, (c, r) => {
-        const wrong = statusCheck(c, r);
-        if (wrong || r.status !== 200) return wrong;
-        const s = importSummary(r.text);
-        const reported = r.text.trim().split('\n');
-        if (reported.some((l) => /"status":"(created|duplicate)"/.test(l))) return 'no row created';
-        if (!s)
-          return reported.some((l) => l.startsWith('{"error"')) ? undefined : 'a summary or an error line';
-        return s.created === 0 ? undefined : `no row created (got ${JSON.stringify(s)})`;
-      });
-    });
+          { numRuns: Math.round(FUZZ_BODIES / 10), seed: FUZZ_SEED + 9 },
+        );
+        const csv = [
+          ...csvCases(world.B.pcn, FUZZ_BODIES - wrongTypes.length, FUZZ_SEED + 8),
+          ...wrongTypes.map(([type, b]): FuzzCase => ({
+            kind: 'content-type',
+            data: JSON.stringify(b),
+            type,
+            expected: { status: 415 },
+          })),
+        ];
+        await fuzz('POST /api/v1/referrals/import (CSV, wrong types)', importTarget, csv, (c, r) => {
+          const wrong = statusCheck(c, r);
+          if (wrong || r.status !== 200) return wrong;
+          const s = importSummary(r.text);
+          const reported = r.text.trim().split('\n');
+          if (reported.some((l) => /"status":"(created|duplicate)"/.test(l))) return 'no row created';
+          if (!s)
+            return reported.some((l) => l.startsWith('{"error"')) ? undefined : 'a summary or an error line';
+          return s.created === 0 ? undefined : `no row created (got ${JSON.stringify(s)})`;
+        });
+      },
+      FUZZ_TIMEOUT_MS,
+    );
   });
 });
