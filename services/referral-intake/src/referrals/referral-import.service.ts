@@ -17,7 +17,12 @@ import { appendAuditMany } from '../audit/audit-log';
 import { IntakeCrypto } from '../security/intake-crypto';
 import { CreateReferralDto } from './referral.dto';
 import type { ImportRow } from './referral-import-rows';
-import { IDENTITY_FIELDS, INTAKE_CRYPTO, ReferralService, referralScopeProblem } from './referral.service';
+import {
+  identityFieldsWritten,
+  INTAKE_CRYPTO,
+  ReferralService,
+  referralScopeProblem,
+} from './referral.service';
 import { OPEN_STATUSES } from './referral-store';
 
 /** What became of one input row. Errors name fields, never their values. */
@@ -335,10 +340,7 @@ export class ReferralImportService {
           actor: user,
           action: 'write',
           referralId: id,
-          fields: IDENTITY_FIELDS.filter(
-            (f) =>
-              !(f === 'phone' && !p.phone) && !(f === 'email' && !p.email) && !(f === 'notes' && !dto.notes),
-          ),
+          fields: identityFieldsWritten(dto),
           reason: 'referral-imported',
         });
         const receivedId = randomUUID();

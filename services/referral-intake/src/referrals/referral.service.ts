@@ -123,6 +123,16 @@ export const IDENTITY_FIELDS = [
   'referrer_name',
 ];
 
+/** The identity fields a new referral actually holds, for its audit entry. */
+export function identityFieldsWritten(dto: CreateReferralDto): string[] {
+  const given: Record<string, boolean> = {
+    phone: !!dto.patient.phone,
+    email: !!dto.patient.email,
+    notes: !!dto.notes,
+  };
+  return IDENTITY_FIELDS.filter((f) => given[f] ?? true);
+}
+
 /** Intake, reads, assessment and closing of referrals. */
 @Injectable()
 export class ReferralService {
@@ -230,10 +240,7 @@ export class ReferralService {
         actor: user,
         action: 'write',
         referralId: id,
-        fields: IDENTITY_FIELDS.filter(
-          (f) =>
-            !(f === 'phone' && !p.phone) && !(f === 'email' && !p.email) && !(f === 'notes' && !dto.notes),
-        ),
+        fields: identityFieldsWritten(dto),
         reason: 'referral-created',
       });
 
