@@ -1,14 +1,17 @@
+// Built once: a new Intl.DateTimeFormat per call cost matching 2.1 s of 115 s in a benchmark profile.
+const LONDON_DATE = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+});
+
 /**
  * The ISO week (e.g. `2026-W47`) a moment falls in, reckoned on the calendar of Europe/London: a
  * VCSO's week starts at midnight on Monday where it is, whatever the server's time zone or BST.
  */
 export function isoWeekLondon(at: Date = new Date()): string {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone: 'Europe/London',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).formatToParts(at);
+  const parts = LONDON_DATE.formatToParts(at);
   const get = (type: string) => Number(parts.find((p) => p.type === type)!.value);
   return isoWeekOf(get('year'), get('month'), get('day'));
 }
