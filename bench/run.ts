@@ -14,7 +14,7 @@ import { SERVICES } from '@sp/platform';
 import { NhsNumber } from '@sp/domain';
 import { percentile } from '@sp/testing';
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -28,6 +28,8 @@ const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 40);
 const MAX_SECONDS = Number(process.env.BENCH_MAX_SECONDS ?? 40);
 const MAX_CONCURRENCY = Number(process.env.BENCH_MAX_CONCURRENCY ?? 48);
 const IMPORT_ROWS = Number(process.env.BENCH_IMPORT_ROWS ?? 20_000);
+/** `BENCH_PHASES=import` (or `steady,max`) runs only those phases; the default runs all three. */
+const PHASES = new Set((process.env.BENCH_PHASES ?? 'steady,max,import').split(',').map((s) => s.trim()));
 const PG_SERVER = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const PCN = 'U09001';
 const PRACTICE = 'P09001';
@@ -104,16 +106,37 @@ async function main() {
     const memory = new Map<string, number>();
     const sampleMemory = setInterval(() => void sampleRss(memory), 1000);
 
-    console.log(`steady: ${STEADY_RATE} referrals/s for ${STEADY_SECONDS} s...`);
-    const steady = await runPhase(tokens, offeredAt, { rate: STEADY_RATE, seconds: STEADY_SECONDS });
-    console.log(`max: ${MAX_CONCURRENCY} concurrent flows for ${MAX_SECONDS} s...`);
+    const skipped = { started: 0, offered: 0, seconds: 1, timings: [] };
+    const cpu: Record<string, ReturnType<typeof cpuSplit>> = {};
+    const measured = async <T>(phase: string, run: () => Promise<T>): Promise<T> => {
+      const [c0, t0] = [await cpuSeconds(), Date.now()];
+      const out = await run();
+      cpu[phase] = cpuSplit(c0, await cpuSeconds(), (Date.now() - t0) / 1000);
+      return out;
+    };
+    let steady: Awaited<ReturnType<typeof runPhase>> = skipped;
+    if (PHASES.has('steady')) {
+      console.log(`steady: ${STEADY_RATE} referrals/s for ${STEADY_SECONDS} s...`);
+      steady = await measured('steady', () =>
+        runPhase(tokens, offeredAt, { rate: STEADY_RATE, seconds: STEADY_SECONDS }),
+      );
+    }
     const before = await counters(stack.kafkaBrokers);
-    const max = await runPhase(tokens, offeredAt, { concurrency: MAX_CONCURRENCY, seconds: MAX_SECONDS });
+    let max: Awaited<ReturnType<typeof runPhase>> = skipped;
+    if (PHASES.has('max')) {
+      console.log(`max: ${MAX_CONCURRENCY} concurrent flows for ${MAX_SECONDS} s...`);
+      max = await measured('max', () =>
+        runPhase(tokens, offeredAt, { concurrency: MAX_CONCURRENCY, seconds: MAX_SECONDS }),
+      );
+    }
     const after = await counters(stack.kafkaBrokers);
     clearInterval(timer);
     await offers.stop();
-    console.log(`import: ${IMPORT_ROWS} rows through POST /referrals/import...`);
-    const imported = await importPhase(tokens.linkWorker);
+    let imported: Awaited<ReturnType<typeof importPhase>> | null = null;
+    if (PHASES.has('import')) {
+      console.log(`import: ${IMPORT_ROWS} rows through POST /referrals/import...`);
+      imported = await measured('import', () => importPhase(tokens.linkWorker));
+    }
     clearInterval(sampleMemory);
 
     const maxRate = max.offered / max.seconds;
@@ -184,6 +207,7 @@ async function main() {
       },
       ratios: { dbNormalised: round((maxRate * pgTxPerReferral) / pgTxPerSec, 3) },
       import: imported,
+      cpu,
       memory: {
         maxRssMbPerService: Math.max(...memory.values()),
         perService: Object.fromEntries(memory),
@@ -196,8 +220,18 @@ async function main() {
         date: new Date().toISOString(),
       },
     };
-    writeFileSync(path.join(RESULTS, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
+    // Only a full run replaces the figures the README quotes; a partial one goes beside them.
+    const file = PHASES.size === 3 ? 'latest.json' : `partial-${[...PHASES].join('-')}.json`;
+    writeFileSync(path.join(RESULTS, file), JSON.stringify(result, null, 2) + '\n');
     printTable(result);
+    for (const [phase, c] of Object.entries(cpu)) {
+      const each = Object.entries(c.perService).map(([k, v]) => `${k} ${v}`);
+      console.log(
+        `cpu ${phase}: ${c.machineCpuSeconds} of ${round(c.seconds * os.cpus().length, 1)} core-seconds used; ` +
+          `services ${c.servicesCpuSeconds} (${each.join(', ')}), Postgres+Kafka+Redis ${c.infraCpuSeconds}, ` +
+          `bench client ${c.benchClientCpuSeconds}`,
+      );
+    }
     for (const [what, n] of failures) console.log(`failed: ${n} x ${what}`);
   } finally {
     await supervisor.stop();
@@ -434,6 +468,47 @@ async function counters(brokers: string[]) {
   return { pgTx: Number(tx), kafkaMsgs: msgs };
 }
 
+/**
+ * CPU seconds used so far: each service's own (`process_cpu_seconds_total`) and the whole machine's
+ * (from /proc/stat), so a phase's figures show where the two cores went: services, or Postgres,
+ * Kafka and Redis ("infra" = machine minus services minus this process).
+ */
+async function cpuSeconds(): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const s of SERVICES) {
+    try {
+      const text = await (await fetch(url(s.name, '/metrics'))).text();
+      out.set(s.name, Number(/^process_cpu_seconds_total ([\d.]+)/m.exec(text)?.[1] ?? NaN));
+    } catch {
+      out.set(s.name, NaN);
+    }
+  }
+  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  out.set('machine', (user + nice + system + irq + softirq + steal) / 100); // USER_HZ is 100 on Linux
+  const self = process.cpuUsage();
+  out.set('bench', (self.user + self.system) / 1e6);
+  return out;
+}
+
+function cpuSplit(before: Map<string, number>, after: Map<string, number>, seconds: number) {
+  const d = (k: string) => (after.get(k) ?? NaN) - (before.get(k) ?? NaN);
+  const services = Object.fromEntries(SERVICES.map((s) => [s.name, round(d(s.name), 1)]));
+  const serviceTotal = SERVICES.reduce((a, s) => a + d(s.name), 0);
+  return {
+    seconds: round(seconds, 1),
+    machineCpuSeconds: round(d('machine'), 1),
+    servicesCpuSeconds: round(serviceTotal, 1),
+    infraCpuSeconds: round(d('machine') - serviceTotal - d('bench'), 1),
+    benchClientCpuSeconds: round(d('bench'), 1),
+    perService: services,
+  };
+}
+
 async function sampleRss(into: Map<string, number>) {
   for (const s of SERVICES) {
     try {
@@ -471,7 +546,7 @@ function printTable(r: Record<string, unknown>) {
   const flat: [string, unknown][] = [];
   const walk = (o: Record<string, unknown>, prefix: string) => {
     for (const [k, v] of Object.entries(o)) {
-      if (v && typeof v === 'object' && !Array.isArray(v) && k !== 'perService')
+      if (v && typeof v === 'object' && !Array.isArray(v) && k !== 'perService' && k !== 'cpu')
         walk(v as Record<string, unknown>, `${prefix}${k}.`);
       else flat.push([`${prefix}${k}`, typeof v === 'object' ? JSON.stringify(v) : v]);
     }
