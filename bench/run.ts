@@ -483,13 +483,14 @@ async function cpuSeconds(): Promise<Map<string, number>> {
       out.set(s.name, NaN);
     }
   }
-  const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8')
+  // Time stolen by the hypervisor is not ours to spend: it is left out of "used".
+  const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8')
     .split('\n')[0]
     .trim()
     .split(/\s+/)
     .slice(1)
     .map(Number);
-  out.set('machine', (user + nice + system + irq + softirq + steal) / 100); // USER_HZ is 100 on Linux
+  out.set('machine', (user + nice + system + irq + softirq) / 100); // USER_HZ is 100 on Linux
   const self = process.cpuUsage();
   out.set('bench', (self.user + self.system) / 1e6);
   return out;
