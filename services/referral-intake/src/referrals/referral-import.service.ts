@@ -1,11 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { AuthClaims } from '@sp/auth';
-import {
-  REFERRAL_RECEIVED_V1,
-  REFERRAL_STATUS_CHANGED_V1,
-  type ReferralReceivedV1,
-  type ReferralStatusChangedV1,
-} from '@sp/contracts';
 import { DomainError, NhsNumber, Postcode, ageBandFor, type AgeBand } from '@sp/domain';
 import { OutboxWriter, type NewEvent } from '@sp/messaging';
 import { flattenValidationErrors, bodyShapeProblems, type FieldProblem } from '@sp/platform';
@@ -18,11 +12,14 @@ import { IntakeCrypto } from '../security/intake-crypto';
 import { CreateReferralDto } from './referral.dto';
 import type { ImportRow } from './referral-import-rows';
 import {
+  encryptedIdentity,
+  IDENTITY_COLUMNS,
   identityFieldsWritten,
-  INTAKE_CRYPTO,
-  ReferralService,
-  referralScopeProblem,
-} from './referral.service';
+  newReferralEvents,
+  receivedTimelineDetail,
+  type NewReferralFacts,
+} from './new-referral';
+import { INTAKE_CRYPTO, ReferralService, referralScopeProblem } from './referral.service';
 import { OPEN_STATUSES } from './referral-store';
 
 /** What became of one input row. Errors name fields, never their values. */
@@ -247,21 +244,7 @@ export class ReferralImportService {
           notes: dto.notes?.trim() || undefined,
         })}`;
     const id = randomUUID();
-    const c = this.crypto.cipher;
-    const ctx = (column: string) => `${id}:${column}`;
-    const identity = [
-      id,
-      c.encrypt(nhsNumber, ctx('nhs_number')),
-      c.encrypt(p.givenName.trim(), ctx('given_name')),
-      c.encrypt(p.familyName.trim(), ctx('family_name')),
-      c.encrypt(p.birthDate, ctx('birth_date')),
-      c.encrypt(postcode.value, ctx('postcode')),
-      c.encryptOptional(p.phone?.trim(), ctx('phone')),
-      c.encryptOptional(p.email?.trim(), ctx('email')),
-      c.encryptOptional(dto.notes, ctx('notes')),
-      c.encrypt(dto.referrer.name.trim(), ctx('referrer_name')),
-      dto.referrer.role.trim(),
-    ];
+    const identity = encryptedIdentity(this.crypto.cipher, id, dto, nhsNumber, postcode);
     return {
       row: r.row,
       id,
@@ -318,7 +301,6 @@ export class ReferralImportService {
         const person = `${dto.pcnCode}:${r.personKey}`;
         const linked = firstOpen.get(person);
         if (!linked) firstOpen.set(person, id);
-        const accessibility = p.accessibilityNeeds ?? [];
         referralRows.push([
           id,
           dto.pcnCode,
@@ -330,7 +312,7 @@ export class ReferralImportService {
           r.ageBand,
           r.postcode.district,
           p.preferredLanguage ?? null,
-          accessibility,
+          p.accessibilityNeeds ?? [],
           user.sub,
           now,
           r.importKey,
@@ -343,43 +325,24 @@ export class ReferralImportService {
           fields: identityFieldsWritten(dto),
           reason: 'referral-imported',
         });
-        const receivedId = randomUUID();
-        const received: ReferralReceivedV1 = {
-          referralId: id,
+        const facts: NewReferralFacts = {
+          id,
+          receivedId: randomUUID(),
+          dto,
           personKey: r.personKey,
-          pcnCode: dto.pcnCode,
-          practiceCode: dto.practiceCode,
-          needs: dto.needs,
           ageBand: r.ageBand,
-          postcodeDistrict: r.postcode.district,
-          ...(p.preferredLanguage ? { preferredLanguage: p.preferredLanguage } : {}),
-          ...(accessibility.length ? { accessibilityNeeds: accessibility } : {}),
-          ...(linked ? { linkedReferralId: linked } : {}),
+          postcode: r.postcode,
+          linkedReferralId: linked,
           source: 'import',
-          receivedAt: now.toISOString(),
+          now,
         };
-        const statusChanged: ReferralStatusChangedV1 = {
-          referralId: id,
-          pcnCode: dto.pcnCode,
-          practiceCode: dto.practiceCode,
-          to: 'awaiting-consent',
-          responsibleParty: 'referrer',
-          changedAt: now.toISOString(),
-        };
-        events.push(
-          { id: receivedId, type: REFERRAL_RECEIVED_V1, subject: id, data: received, time: now },
-          { type: REFERRAL_STATUS_CHANGED_V1, subject: id, data: statusChanged, time: now },
-        );
+        events.push(...newReferralEvents(facts));
         timelineRows.push([
           id,
           now,
           'received',
-          JSON.stringify({
-            source: 'import',
-            needs: dto.needs,
-            ...(linked ? { possibleDuplicateOf: linked } : {}),
-          }),
-          receivedId,
+          JSON.stringify(receivedTimelineDetail(facts)),
+          facts.receivedId,
         ]);
       }
 
@@ -398,12 +361,7 @@ export class ReferralImportService {
         },
       );
       if (inserted.length !== fresh.length) throw new ImportRace();
-      await insertMany(
-        m,
-        `referral_identity (referral_id, nhs_number, given_name, family_name, birth_date, postcode, phone, email,
-           notes, referrer_name, referrer_role)`,
-        identityRows,
-      );
+      await insertMany(m, `referral_identity (${IDENTITY_COLUMNS})`, identityRows);
       await insertMany(m, `referral_timeline (referral_id, at, kind, detail, ce_id)`, timelineRows);
       await appendAuditMany(m, audits);
       await this.outbox.enqueueMany(m, events);

@@ -2,13 +2,9 @@ import { ConflictException, ForbiddenException, Inject, Injectable } from '@nest
 import { assertInScope, canSeePcn, canSeePractice, type AuthClaims } from '@sp/auth';
 import {
   REFERRAL_ASSESSED_V1,
-  REFERRAL_RECEIVED_V1,
-  REFERRAL_STATUS_CHANGED_V1,
   type ReferralAssessedV1,
-  type ReferralReceivedV1,
   type ReferralSource,
   type ReferralStatus,
-  type ReferralStatusChangedV1,
 } from '@sp/contracts';
 import { NhsNumber, Postcode, ageBandFor } from '@sp/domain';
 import { OutboxWriter } from '@sp/messaging';
@@ -19,6 +15,15 @@ import { appendAudit } from '../audit/audit-log';
 import { NetworkService } from '../network/network.service';
 import { IntakeCrypto } from '../security/intake-crypto';
 import { AssessmentDto, CloseReferralDto, CreateReferralDto, ListReferralsQuery } from './referral.dto';
+import {
+  encryptedIdentity,
+  IDENTITY_COLUMNS,
+  IDENTITY_FIELDS,
+  identityFieldsWritten,
+  newReferralEvents,
+  receivedTimelineDetail,
+  type NewReferralFacts,
+} from './new-referral';
 import { OPEN_STATUSES, ReferralRow, ReferralStore, TimelineEntry } from './referral-store';
 
 /** A referral as the API answers it: ids, codes and the closed loop; `patient` only where allowed. */
@@ -110,29 +115,6 @@ export function referralScopeProblem(
 }
 
 const PATIENT_VIEWERS: ReadonlySet<AuthClaims['role']> = new Set(['referrer', 'link_worker', 'pcn_ops']);
-/** The identifiable columns a new referral writes (phone, email and notes only when given). */
-export const IDENTITY_FIELDS = [
-  'nhs_number',
-  'given_name',
-  'family_name',
-  'birth_date',
-  'postcode',
-  'phone',
-  'email',
-  'notes',
-  'referrer_name',
-];
-
-/** The identity fields a new referral actually holds, for its audit entry. */
-export function identityFieldsWritten(dto: CreateReferralDto): string[] {
-  const given: Record<string, boolean> = {
-    phone: !!dto.patient.phone,
-    email: !!dto.patient.email,
-    notes: !!dto.notes,
-  };
-  return IDENTITY_FIELDS.filter((f) => given[f] ?? true);
-}
-
 /** Intake, reads, assessment and closing of referrals. */
 @Injectable()
 export class ReferralService {
@@ -216,25 +198,9 @@ export class ReferralService {
           now,
         ],
       );
-      const c = this.crypto.cipher;
-      const ctx = (column: string) => `${id}:${column}`;
       await m.query(
-        `INSERT INTO referral_identity (referral_id, nhs_number, given_name, family_name, birth_date, postcode, phone,
-           email, notes, referrer_name, referrer_role)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-        [
-          id,
-          c.encrypt(nhsNumber, ctx('nhs_number')),
-          c.encrypt(p.givenName.trim(), ctx('given_name')),
-          c.encrypt(p.familyName.trim(), ctx('family_name')),
-          c.encrypt(p.birthDate, ctx('birth_date')),
-          c.encrypt(postcode.value, ctx('postcode')),
-          c.encryptOptional(p.phone?.trim(), ctx('phone')),
-          c.encryptOptional(p.email?.trim(), ctx('email')),
-          c.encryptOptional(dto.notes, ctx('notes')),
-          c.encrypt(dto.referrer.name.trim(), ctx('referrer_name')),
-          dto.referrer.role.trim(),
-        ],
+        `INSERT INTO referral_identity (${IDENTITY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        encryptedIdentity(this.crypto.cipher, id, dto, nhsNumber, postcode),
       );
       await appendAudit(m, {
         actor: user,
@@ -244,37 +210,22 @@ export class ReferralService {
         reason: 'referral-created',
       });
 
-      const receivedId = randomUUID();
-      const received: ReferralReceivedV1 = {
-        referralId: id,
+      const facts: NewReferralFacts = {
+        id,
+        receivedId: randomUUID(),
+        dto,
         personKey,
-        pcnCode: dto.pcnCode,
-        practiceCode: dto.practiceCode,
-        needs: dto.needs,
         ageBand,
-        postcodeDistrict: postcode.district,
-        ...(p.preferredLanguage ? { preferredLanguage: p.preferredLanguage } : {}),
-        ...(accessibility.length ? { accessibilityNeeds: accessibility } : {}),
-        ...(open ? { linkedReferralId: open.id } : {}),
+        postcode,
+        linkedReferralId: open?.id,
         source,
-        receivedAt: now.toISOString(),
+        now,
       };
-      const statusChanged: ReferralStatusChangedV1 = {
-        referralId: id,
-        pcnCode: dto.pcnCode,
-        practiceCode: dto.practiceCode,
-        to: 'awaiting-consent',
-        responsibleParty: 'referrer',
-        changedAt: now.toISOString(),
-      };
-      await this.outbox.enqueueMany<unknown>(m, [
-        { id: receivedId, type: REFERRAL_RECEIVED_V1, subject: id, data: received, time: now },
-        { type: REFERRAL_STATUS_CHANGED_V1, subject: id, data: statusChanged, time: now },
-      ]);
+      await this.outbox.enqueueMany<unknown>(m, newReferralEvents(facts));
       await this.store.addTimeline(m, id, {
         kind: 'received',
-        detail: { source, needs: dto.needs, ...(open ? { possibleDuplicateOf: open.id } : {}) },
-        causeId: receivedId,
+        detail: receivedTimelineDetail(facts),
+        causeId: facts.receivedId,
         at: now,
       });
       return { id, replay: false };
