@@ -83,3 +83,27 @@ export function scopeWhere(scope: MetricsScope, params: unknown[], alias = ''): 
   }
   return where;
 }
+
+/**
+ * The WHERE clause of a scoped metrics query, and its parameters: the `fixed` conditions, the
+ * caller's scope (columns prefixed with `alias`) and the `from`/`to` window on `time`. Callers may
+ * push further parameters after these.
+ */
+export function scopedWhere(
+  scope: MetricsScope,
+  query: { from?: string; to?: string },
+  opts: { time: string; fixed?: string[]; alias?: string },
+): { where: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const conditions = [
+    ...(opts.fixed ?? []),
+    ...scopeWhere(scope, params, opts.alias),
+    ...windowWhere(query, opts.time, params),
+  ];
+  return { where: conditions.length ? conditions.join(' AND ') : 'true', params };
+}
+
+/** A list the metrics API answers whole: every item on one page, with the disclosure rule it was shown under. */
+export function wholePage<T, D>(disclosure: D, items: T[]) {
+  return { disclosure, items, page: 1, pageSize: items.length, total: items.length };
+}

@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { canDiscloseFigureOf, disclose, suppressComplement, type DisclosureRule } from '../common/disclosure';
 import { DISCLOSURE_RULE } from '../common/disclosure-rule.token';
 import { IcsDirectory } from '../common/metrics-config';
-import { metricsScope, scopeWhere, windowWhere, type MetricsScope } from './metrics-scope';
+import { metricsScope, scopedWhere, windowWhere, wholePage, type MetricsScope } from './metrics-scope';
 import type {
   HistoryQuery,
   LoadHistoryView,
@@ -64,12 +64,10 @@ export class MetricsService {
 
   async summary(user: AuthClaims, query: MetricsQuery): Promise<SummaryView> {
     const scope = await metricsScope(user, query.pcnCode, this.ics);
-    const params: unknown[] = [];
-    const where = [
-      'received_at IS NOT NULL',
-      ...scopeWhere(scope, params),
-      ...windowWhere(query, 'received_at', params),
-    ].join(' AND ');
+    const { where, params } = scopedWhere(scope, query, {
+      time: 'received_at',
+      fixed: ['received_at IS NOT NULL'],
+    });
     const counts = COUNT_NAMES.map((name) => `count(${COUNT_COLUMNS[name]})::int AS "${name}"`);
     const waits = (Object.keys(WAITS) as WaitName[]).flatMap((name) => [
       `count(${WAITS[name]})::int AS "${name}_n"`,
@@ -233,8 +231,7 @@ export class MetricsService {
 
   async unmetNeed(user: AuthClaims, query: MetricsQuery): Promise<UnmetNeedPage> {
     const scope = await metricsScope(user, query.pcnCode, this.ics);
-    const params: unknown[] = [];
-    const where = ['true', ...scopeWhere(scope, params), ...windowWhere(query, 'at', params)].join(' AND ');
+    const { where, params } = scopedWhere(scope, query, { time: 'at' });
     const rows: { need: string; district: string; n: number; waitlisted: number; none: number }[] =
       await this.ds.query(
         `SELECT need, postcode_district AS district, count(DISTINCT referral_id)::int AS n,
@@ -251,24 +248,13 @@ export class MetricsService {
       waitlisted: this.shown(scope, r.waitlisted),
       noSuitableService: this.shown(scope, r.none),
     }));
-    return {
-      disclosure: this.disclosure(scope),
-      items,
-      page: 1,
-      pageSize: items.length,
-      total: items.length,
-    };
+    return wholePage(this.disclosure(scope), items);
   }
 
   /** Per service: the offers made in the window (by the caller's PCN, or in their ICS) and their outcomes. */
   async serviceOutcomes(user: AuthClaims, query: MetricsQuery): Promise<ServiceOutcomePage> {
     const scope = await metricsScope(user, query.pcnCode, this.ics);
-    const params: unknown[] = [];
-    const where = [
-      'made_at IS NOT NULL',
-      ...scopeWhere(scope, params),
-      ...windowWhere(query, 'made_at', params),
-    ].join(' AND ');
+    const { where, params } = scopedWhere(scope, query, { time: 'made_at', fixed: ['made_at IS NOT NULL'] });
     const rows: Record<string, string | number>[] = await this.ds.query(
       `SELECT service_id, organisation_id, count(*)::int AS offered, count(accepted_at)::int AS accepted,
               count(declined_at)::int AS declined, count(expired_at)::int AS expired,
@@ -287,13 +273,7 @@ export class MetricsService {
           ...Object.fromEntries(names.map((n) => [n, this.shown(scope, Number(r[n]))])),
         }) as ServiceOutcomePage['items'][number],
     );
-    return {
-      disclosure: this.disclosure(scope),
-      items,
-      page: 1,
-      pageSize: items.length,
-      total: items.length,
-    };
+    return wholePage(this.disclosure(scope), items);
   }
 
   /**
@@ -309,12 +289,10 @@ export class MetricsService {
    */
   async exportCsv(user: AuthClaims, query: MetricsQuery): Promise<string> {
     const scope = await metricsScope(user, query.pcnCode, this.ics);
-    const params: unknown[] = [];
-    const where = [
-      'received_at IS NOT NULL',
-      ...scopeWhere(scope, params),
-      ...windowWhere(query, 'received_at', params),
-    ].join(' AND ');
+    const { where, params } = scopedWhere(scope, query, {
+      time: 'received_at',
+      fixed: ['received_at IS NOT NULL'],
+    });
     const counts = COUNT_NAMES.map((name) => `count(${COUNT_COLUMNS[name]})::int AS "${name}"`);
     const reasons = CLOSE_REASONS.map((r, i) => {
       params.push(r);

@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import { canDiscloseFigureOf, disclose, type DisclosureRule } from '../common/disclosure';
 import { DISCLOSURE_RULE } from '../common/disclosure-rule.token';
 import { IcsDirectory } from '../common/metrics-config';
-import { metricsScope, scopeWhere, windowWhere } from './metrics-scope';
+import { metricsScope, scopedWhere, wholePage } from './metrics-scope';
 import type { MetricsQuery } from './metrics.dto';
 import { OUTCOME_ITEMS, type OutcomePage, type OutcomeScoreView } from './outcome-metrics.dto';
 
@@ -41,12 +41,11 @@ export class OutcomeMetricsService {
 
   async outcomes(user: AuthClaims, query: MetricsQuery): Promise<OutcomePage> {
     const scope = await metricsScope(user, query.pcnCode, this.ics);
-    const params: unknown[] = [];
-    const where = [
-      `f.stage = 'follow-up'`,
-      ...scopeWhere(scope, params, 'f'),
-      ...windowWhere(query, 'f.recorded_at', params),
-    ].join(' AND ');
+    const { where, params } = scopedWhere(scope, query, {
+      time: 'f.recorded_at',
+      fixed: [`f.stage = 'follow-up'`],
+      alias: 'f',
+    });
     // Means and the mean change (over the same pairs) rounded in numeric, so 11.5075 is 11.51 as on paper.
     const mean = (expr: string, name: string) => `round(avg(${expr}), 2)::float8 AS ${name}`;
     const items = [1, 2, 3, 4].flatMap((i) => [
@@ -91,11 +90,7 @@ export class OutcomeMetricsService {
       ...(scope.icsCode ? { icsCode: scope.icsCode } : {}),
       ...(query.from ? { from: query.from } : {}),
       ...(query.to ? { to: query.to } : {}),
-      disclosure: { exact: scope.exact, ...this.rule },
-      items: out,
-      page: 1,
-      pageSize: out.length,
-      total: out.length,
+      ...wholePage({ exact: scope.exact, ...this.rule }, out),
     };
   }
 
