@@ -1,27 +1,17 @@
 import type { INestApplication } from '@nestjs/common';
-import { mintDevToken, type AuthClaims } from '@sp/auth';
+import type { AuthClaims } from '@sp/auth';
 import {
-  ALL_TOPICS,
-  EVENT_CATALOGUE,
   validateEvent,
   type AnalyticsStatusChangedV1,
   type CloseReason,
   type CloudEvent,
-  type EventData,
-  type EventType,
   type ReferralStatus,
 } from '@sp/contracts';
-import {
-  collectEvents,
-  createEventPublisher,
-  createKafka,
-  type EventCollector,
-  type EventPublisher,
-} from '@sp/messaging';
-import { bootstrapService } from '@sp/platform';
-import { createTestDatabase, uniqueName, waitFor } from '@sp/testing';
+import { collectEvents, type EventCollector } from '@sp/messaging';
+import { waitFor } from '@sp/testing';
 import { createHmac, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { MetricsHarness, testEvent as event } from './metrics-harness';
 import { IcsRemap } from '../src/projections/ics-remap';
 import { AnalyticsStream } from '../src/stream/analytics-stream';
 
@@ -31,8 +21,6 @@ import { AnalyticsStream } from '../src/stream/analytics-stream';
  * matching and capacity topics, and read back through its routes and sp.analytics.events.v1.
  */
 const PORT = 3115;
-const BASE = `http://127.0.0.1:${PORT}/api/v1`;
-const GROUP = uniqueName('commissioning-metrics-it');
 // PCNs and an ICS of this run alone, so that ICS-wide figures hold only this spec's referrals.
 const pcn = () => `U9${String(randomInt(0, 10000)).padStart(4, '0')}`;
 const PCN_A = pcn();
@@ -50,46 +38,27 @@ const day = (n: number) => new Date(T0 + n * 86_400_000).toISOString();
 
 let app: INestApplication;
 let ds: DataSource;
-let dropDb: () => Promise<void>;
-let publisher: EventPublisher;
 let analytics: EventCollector;
-const tokens: Record<string, string> = {};
-const savedEnv = { ...process.env };
-const published: string[] = [];
-
-function event<T extends EventType>(type: T, data: EventData<T>, id = randomUUID()): CloudEvent {
-  const subject = String((data as unknown as Record<string, unknown>)[EVENT_CATALOGUE[type].subjectField]);
-  return {
-    id,
-    type,
-    source: 'test',
-    specversion: '1.0',
-    time: new Date().toISOString(),
-    subject,
-    datacontenttype: 'application/json',
-    data,
-  };
-}
-
-/** Publishes and remembers the ids, so the spec can wait until the service has consumed them all. */
-async function send(...events: CloudEvent[]): Promise<void> {
-  published.push(...events.map((e) => e.id));
-  await publisher.publish(...events);
-}
-
-async function allConsumed(): Promise<void> {
-  const ids = [...new Set(published)];
-  await waitFor(
-    async () => {
-      const [{ n }]: { n: number }[] = await ds.query(
-        `SELECT count(DISTINCT ce_id)::int AS n FROM inbox WHERE ce_id::text = ANY($1::text[])`,
-        [ids],
-      );
-      return n === ids.length;
-    },
-    { timeoutMs: 60000, message: `all ${ids.length} published events to be consumed` },
-  );
-}
+const CLAIMS: Record<string, AuthClaims> = {
+  opsA: { sub: 'ops-a', role: 'pcn_ops', pcn: PCN_A },
+  opsB: { sub: 'ops-b', role: 'pcn_ops', pcn: PCN_B },
+  analyst: { sub: 'analyst', role: 'ics_analyst', ics: ICS },
+  otherAnalyst: { sub: 'analyst-2', role: 'ics_analyst', ics: OTHER_ICS },
+  lw: { sub: 'lw', role: 'link_worker', pcn: PCN_A },
+  admin: { sub: 'admin', role: 'admin' },
+};
+const h = new MetricsHarness({
+  name: 'commissioning-metrics-it',
+  port: PORT,
+  env: {
+    PCN_ICS_MAP: JSON.stringify({ [PCN_A]: ICS, [PCN_B]: ICS }),
+    DEFAULT_ICS_CODE: UNMAPPED_ICS,
+    ANALYTICS_ICS_KEYS: JSON.stringify({ [ICS]: ICS_KEY }),
+    STREAM_HEARTBEAT_MS: '300',
+  },
+  claims: CLAIMS,
+});
+const { tokens, send, allConsumed, get } = h;
 
 interface Referral {
   id: string;
@@ -209,18 +178,6 @@ function referral(
   };
 }
 
-async function get<T>(
-  path: string,
-  token: string | undefined,
-): Promise<{ status: number; body: T; type: string }> {
-  const res = await fetch(`${BASE}${path}`, {
-    headers: token ? { authorization: `Bearer ${token}` } : {},
-  });
-  const text = await res.text();
-  const type = res.headers.get('content-type') ?? '';
-  return { status: res.status, body: (type.includes('json') ? JSON.parse(text) : text) as T, type };
-}
-
 interface Summary {
   pcnCode?: string;
   icsCode?: string;
@@ -318,70 +275,18 @@ async function feedScenario(): Promise<void> {
 }
 
 beforeAll(async () => {
-  const db = await createTestDatabase(uniqueName('commissioning_metrics_it'));
-  dropDb = db.drop;
-  process.env.COMMISSIONING_METRICS_DATABASE_URL = db.url;
-  process.env.SP_CONSUMER_GROUP = GROUP;
-  process.env.PCN_ICS_MAP = JSON.stringify({ [PCN_A]: ICS, [PCN_B]: ICS });
-  process.env.DEFAULT_ICS_CODE = UNMAPPED_ICS;
-  process.env.ANALYTICS_ICS_KEYS = JSON.stringify({ [ICS]: ICS_KEY });
-  process.env.STREAM_HEARTBEAT_MS = '300';
-  delete process.env.SMALL_NUMBER_THRESHOLD;
-  delete process.env.ROUNDING_BASE;
-
-  // The group starts at the end of every input topic: history from other runs stays out of the figures.
-  const admin = createKafka('commissioning-metrics-it-admin').admin();
-  await admin.connect();
-  try {
-    for (const topic of ALL_TOPICS.filter((t) => t !== 'sp.analytics.events.v1')) {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({
-        groupId: GROUP,
-        topic,
-        partitions: offsets.map((p) => ({ partition: p.partition, offset: p.high })),
-      });
-    }
-  } finally {
-    await admin.disconnect();
-  }
-
-  analytics = await collectEvents('sp.analytics.events.v1', 'commissioning-metrics-it-collector');
-  publisher = await createEventPublisher('commissioning-metrics-it-publisher');
-  const { AppModule } = await import('../src/app.module');
-  const { MIGRATIONS } = await import('../src/migrations');
-  app = await bootstrapService({
-    service: 'commissioning-metrics',
-    module: AppModule,
-    title: 'Commissioning Metrics service',
-    migrations: MIGRATIONS,
-    port: PORT,
-  });
-  ds = app.get(DataSource);
-  const claims: Record<string, AuthClaims> = {
-    opsA: { sub: 'ops-a', role: 'pcn_ops', pcn: PCN_A },
-    opsB: { sub: 'ops-b', role: 'pcn_ops', pcn: PCN_B },
-    analyst: { sub: 'analyst', role: 'ics_analyst', ics: ICS },
-    otherAnalyst: { sub: 'analyst-2', role: 'ics_analyst', ics: OTHER_ICS },
-    lw: { sub: 'lw', role: 'link_worker', pcn: PCN_A },
-    admin: { sub: 'admin', role: 'admin' },
-  };
-  for (const [name, c] of Object.entries(claims)) tokens[name] = await mintDevToken(c);
+  await h.start();
+  ({ app, ds, analytics } = h);
   await feedScenario();
   await allConsumed();
 }, 180000);
 
-afterAll(async () => {
-  await app?.close();
-  await publisher?.close();
-  await analytics?.stop();
-  await dropDb?.();
-  process.env = savedEnv;
-});
+afterAll(() => h.stop());
 
 describe('the service', () => {
   it('is ready, and documents its routes', async () => {
-    expect((await fetch(`http://127.0.0.1:${PORT}/health`)).status).toBe(200);
-    const doc = (await (await fetch(`http://127.0.0.1:${PORT}/docs/json`)).json()) as {
+    expect((await fetch(`${h.origin}/health`)).status).toBe(200);
+    const doc = (await (await fetch(`${h.origin}/docs/json`)).json()) as {
       paths: Record<string, unknown>;
     };
     expect(
@@ -622,7 +527,7 @@ describe('GET /metrics/vcso-load and GET /stream', () => {
     await stream.ready;
 
     const ctrl = new AbortController();
-    const res = await fetch(`${BASE}/stream`, {
+    const res = await fetch(`${h.origin}/api/v1/stream`, {
       headers: { authorization: `Bearer ${tokens.analyst}` },
       signal: ctrl.signal,
     });
@@ -732,9 +637,10 @@ describe('GET /metrics/vcso-load and GET /stream', () => {
 
   it('refuses the stream to other roles (403) and without a token (401)', async () => {
     expect(
-      (await fetch(`${BASE}/stream`, { headers: { authorization: `Bearer ${tokens.lw}` } })).status,
+      (await fetch(`${h.origin}/api/v1/stream`, { headers: { authorization: `Bearer ${tokens.lw}` } }))
+        .status,
     ).toBe(403);
-    expect((await fetch(`${BASE}/stream`)).status).toBe(401);
+    expect((await fetch(`${h.origin}/api/v1/stream`)).status).toBe(401);
   });
 });
 
@@ -771,7 +677,7 @@ describe('poison events', () => {
       const dead = await waitFor(() => dlq.events.find((e) => e.id === poison.id), {
         message: 'the poison event on sp.referral.events.v1.dlq',
       });
-      expect(dlq.headers.get(dead.id)).toMatchObject({ dlq_consumer: GROUP });
+      expect(dlq.headers.get(dead.id)).toMatchObject({ dlq_consumer: h.group });
       expect(dlq.headers.get(dead.id)?.dlq_reason).toMatch(/postcodeDistrict/);
       await allConsumed();
       const rows: unknown[] = await ds.query(`SELECT 1 FROM referral_fact WHERE referral_id = $1`, [bad.id]);

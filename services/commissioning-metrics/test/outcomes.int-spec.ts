@@ -1,26 +1,10 @@
-import type { INestApplication } from '@nestjs/common';
-import { mintDevToken, type AuthClaims } from '@sp/auth';
-import {
-  ALL_TOPICS,
-  EVENT_CATALOGUE,
-  validateEvent,
-  type CloseReason,
-  type CloudEvent,
-  type EventData,
-  type EventType,
-  type NeedCode,
-} from '@sp/contracts';
-import {
-  collectEvents,
-  createEventPublisher,
-  createKafka,
-  type EventCollector,
-  type EventPublisher,
-} from '@sp/messaging';
-import { bootstrapService } from '@sp/platform';
-import { createTestDatabase, uniqueName, waitFor } from '@sp/testing';
+import type { AuthClaims } from '@sp/auth';
+import { type CloseReason, type CloudEvent, type NeedCode } from '@sp/contracts';
+import type { EventCollector } from '@sp/messaging';
+import { waitFor } from '@sp/testing';
 import { createHmac, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { MetricsHarness, testEvent as event } from './metrics-harness';
 
 /**
  * Wellbeing outcomes and complementary suppression in commissioning-metrics: the service in-process on
@@ -29,8 +13,6 @@ import { DataSource } from 'typeorm';
  * expected figure is worked out by hand next to the scenario.
  */
 const PORT = 3132;
-const BASE = `http://127.0.0.1:${PORT}/api/v1`;
-const GROUP = uniqueName('commissioning-metrics-outcomes-it');
 const pcn = () => `U8${String(randomInt(0, 10000)).padStart(4, '0')}`;
 const PCN_A = pcn();
 let PCN_C = pcn();
@@ -47,49 +29,26 @@ const ORG1 = randomUUID();
 const S2 = randomUUID();
 const ORG2 = randomUUID();
 
-let app: INestApplication;
 let ds: DataSource;
-let dropDb: () => Promise<void>;
-let publisher: EventPublisher;
 let analytics: EventCollector;
-const tokens: Record<string, string> = {};
-const savedEnv = { ...process.env };
-const published: string[] = [];
-
-function event<T extends EventType>(type: T, data: EventData<T>, id = randomUUID()): CloudEvent {
-  const subject = String((data as unknown as Record<string, unknown>)[EVENT_CATALOGUE[type].subjectField]);
-  const ev: CloudEvent = {
-    id,
-    type,
-    source: 'test',
-    specversion: '1.0',
-    time: new Date().toISOString(),
-    subject,
-    datacontenttype: 'application/json',
-    data,
-  };
-  expect(validateEvent(ev)).toEqual([]);
-  return ev;
-}
-
-async function send(...events: CloudEvent[]): Promise<void> {
-  published.push(...events.map((e) => e.id));
-  await publisher.publish(...events);
-}
-
-async function allConsumed(): Promise<void> {
-  const ids = [...new Set(published)];
-  await waitFor(
-    async () => {
-      const [{ n }]: { n: number }[] = await ds.query(
-        `SELECT count(DISTINCT ce_id)::int AS n FROM inbox WHERE ce_id::text = ANY($1::text[])`,
-        [ids],
-      );
-      return n === ids.length;
-    },
-    { timeoutMs: 60000, message: `all ${ids.length} published events to be consumed` },
-  );
-}
+const CLAIMS: Record<string, AuthClaims> = {
+  opsA: { sub: 'ops-a', role: 'pcn_ops', pcn: PCN_A },
+  opsC: { sub: 'ops-c', role: 'pcn_ops', pcn: PCN_C },
+  analyst: { sub: 'analyst', role: 'ics_analyst', ics: ICS },
+  otherAnalyst: { sub: 'analyst-2', role: 'ics_analyst', ics: OTHER_ICS },
+  lw: { sub: 'lw', role: 'link_worker', pcn: PCN_A },
+};
+const h = new MetricsHarness({
+  name: 'commissioning-outcomes-it',
+  port: PORT,
+  env: {
+    PCN_ICS_MAP: JSON.stringify({ [PCN_A]: ICS, [PCN_C]: ICS }),
+    DEFAULT_ICS_CODE: UNMAPPED_ICS,
+    ANALYTICS_ICS_KEYS: JSON.stringify({ [ICS]: ICS_KEY }),
+  },
+  claims: CLAIMS,
+});
+const { tokens, send, allConsumed, get } = h;
 
 interface Referral {
   id: string;
@@ -221,16 +180,6 @@ async function feedScenario(): Promise<void> {
   );
 }
 
-async function get<T>(
-  path: string,
-  token: string | undefined,
-): Promise<{ status: number; body: T; type: string }> {
-  const res = await fetch(`${BASE}${path}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  const text = await res.text();
-  const type = res.headers.get('content-type') ?? '';
-  return { status: res.status, body: (type.includes('json') ? JSON.parse(text) : text) as T, type };
-}
-
 interface Score {
   item: string;
   higherIsBetter: boolean;
@@ -271,62 +220,13 @@ const hidden = (measure: 'ons4' | 'swemwbs') =>
     : metric(null, null, null);
 
 beforeAll(async () => {
-  const db = await createTestDatabase(uniqueName('commissioning_outcomes_it'));
-  dropDb = db.drop;
-  process.env.COMMISSIONING_METRICS_DATABASE_URL = db.url;
-  process.env.SP_CONSUMER_GROUP = GROUP;
-  process.env.PCN_ICS_MAP = JSON.stringify({ [PCN_A]: ICS, [PCN_C]: ICS });
-  process.env.DEFAULT_ICS_CODE = UNMAPPED_ICS;
-  process.env.ANALYTICS_ICS_KEYS = JSON.stringify({ [ICS]: ICS_KEY });
-  delete process.env.SMALL_NUMBER_THRESHOLD;
-  delete process.env.ROUNDING_BASE;
-
-  const admin = createKafka('commissioning-outcomes-it-admin').admin();
-  await admin.connect();
-  try {
-    for (const topic of ALL_TOPICS.filter((t) => t !== 'sp.analytics.events.v1')) {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({
-        groupId: GROUP,
-        topic,
-        partitions: offsets.map((p) => ({ partition: p.partition, offset: p.high })),
-      });
-    }
-  } finally {
-    await admin.disconnect();
-  }
-
-  analytics = await collectEvents('sp.analytics.events.v1', 'commissioning-outcomes-it-collector');
-  publisher = await createEventPublisher('commissioning-outcomes-it-publisher');
-  const { AppModule } = await import('../src/app.module');
-  const { MIGRATIONS } = await import('../src/migrations');
-  app = await bootstrapService({
-    service: 'commissioning-metrics',
-    module: AppModule,
-    title: 'Commissioning Metrics service',
-    migrations: MIGRATIONS,
-    port: PORT,
-  });
-  ds = app.get(DataSource);
-  const claims: Record<string, AuthClaims> = {
-    opsA: { sub: 'ops-a', role: 'pcn_ops', pcn: PCN_A },
-    opsC: { sub: 'ops-c', role: 'pcn_ops', pcn: PCN_C },
-    analyst: { sub: 'analyst', role: 'ics_analyst', ics: ICS },
-    otherAnalyst: { sub: 'analyst-2', role: 'ics_analyst', ics: OTHER_ICS },
-    lw: { sub: 'lw', role: 'link_worker', pcn: PCN_A },
-  };
-  for (const [name, c] of Object.entries(claims)) tokens[name] = await mintDevToken(c);
+  await h.start();
+  ({ ds, analytics } = h);
   await feedScenario();
   await allConsumed();
 }, 180000);
 
-afterAll(async () => {
-  await app?.close();
-  await publisher?.close();
-  await analytics?.stop();
-  await dropDb?.();
-  process.env = savedEnv;
-});
+afterAll(() => h.stop());
 
 describe('GET /metrics/outcomes', () => {
   const window = 'from=2026-01-01&to=2026-02-01';

@@ -1,25 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
-import { mintDevToken, type AuthClaims } from '@sp/auth';
-import {
-  ALL_TOPICS,
-  EVENT_CATALOGUE,
-  type AnalyticsStatusChangedV1,
-  type CloudEvent,
-  type EventData,
-  type EventType,
-  type PcnRegisteredV1,
-} from '@sp/contracts';
-import {
-  collectEvents,
-  createEventPublisher,
-  startConsumerGroupAtEnd,
-  type EventCollector,
-  type EventPublisher,
-} from '@sp/messaging';
-import { bootstrapService } from '@sp/platform';
-import { createTestDatabase, uniqueName, waitFor } from '@sp/testing';
+import type { AuthClaims } from '@sp/auth';
+import { type AnalyticsStatusChangedV1, type CloudEvent, type PcnRegisteredV1 } from '@sp/contracts';
+import { collectEvents, type EventCollector, type EventPublisher } from '@sp/messaging';
+import { waitFor } from '@sp/testing';
 import { createHmac, randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { MetricsHarness, testEvent as event } from './metrics-harness';
 import { IcsRemap } from '../src/projections/ics-remap';
 
 /**
@@ -28,8 +14,6 @@ import { IcsRemap } from '../src/projections/ics-remap';
  * the PCN to another ICS, so every assertion that the registered ICS wins can fail.
  */
 const PORT = 3135;
-const BASE = `http://127.0.0.1:${PORT}/api/v1`;
-const GROUP = uniqueName('commissioning-metrics-pcn-it');
 const pcn = () => `U8${String(randomInt(0, 10000)).padStart(4, '0')}`;
 const PCN_P = pcn();
 let PCN_Q = pcn();
@@ -44,45 +28,25 @@ const day = (n: number) => new Date(T0 + n * 86_400_000).toISOString();
 
 let app: INestApplication;
 let ds: DataSource;
-let dropDb: () => Promise<void>;
-let publisher: EventPublisher;
 let analytics: EventCollector;
-const tokens: Record<string, string> = {};
-const savedEnv = { ...process.env };
-const published: string[] = [];
-
-function event<T extends EventType>(type: T, data: EventData<T>, id = randomUUID()): CloudEvent {
-  const subject = String((data as unknown as Record<string, unknown>)[EVENT_CATALOGUE[type].subjectField]);
-  return {
-    id,
-    type,
-    source: 'test',
-    specversion: '1.0',
-    time: new Date().toISOString(),
-    subject,
-    datacontenttype: 'application/json',
-    data,
-  };
-}
-
-async function send(...events: CloudEvent[]): Promise<void> {
-  published.push(...events.map((e) => e.id));
-  await publisher.publish(...events);
-}
-
-async function allConsumed(): Promise<void> {
-  const ids = [...new Set(published)];
-  await waitFor(
-    async () => {
-      const [{ n }]: { n: number }[] = await ds.query(
-        `SELECT count(DISTINCT ce_id)::int AS n FROM inbox WHERE ce_id::text = ANY($1::text[])`,
-        [ids],
-      );
-      return n === ids.length;
-    },
-    { timeoutMs: 60000, message: `all ${ids.length} published events to be consumed` },
-  );
-}
+let publisher: EventPublisher;
+const CLAIMS: Record<string, AuthClaims> = {
+  analyst: { sub: 'analyst', role: 'ics_analyst', ics: ICS },
+  envAnalyst: { sub: 'analyst-env', role: 'ics_analyst', ics: ENV_ICS },
+  defaultAnalyst: { sub: 'analyst-default', role: 'ics_analyst', ics: DEFAULT_ICS },
+  opsP: { sub: 'ops-p', role: 'pcn_ops', pcn: PCN_P },
+};
+const h = new MetricsHarness({
+  name: 'commissioning-metrics-pcn-it',
+  port: PORT,
+  env: {
+    PCN_ICS_MAP: JSON.stringify({ [PCN_P]: ENV_ICS }),
+    DEFAULT_ICS_CODE: DEFAULT_ICS,
+    ANALYTICS_ICS_KEYS: JSON.stringify({ [ICS]: ICS_KEY }),
+  },
+  claims: CLAIMS,
+});
+const { tokens, send, allConsumed, get } = h;
 
 function registered(pcnCode: string, icsCode: string, registeredAt: string): CloudEvent {
   const data: PcnRegisteredV1 = {
@@ -147,13 +111,6 @@ const unmet = (p: Person) =>
     at: day(2),
   });
 
-async function get<T>(path: string, token: string): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${BASE}${path}`, { headers: { authorization: `Bearer ${token}` } });
-  const text = await res.text();
-  const json = (res.headers.get('content-type') ?? '').includes('json');
-  return { status: res.status, body: (json ? JSON.parse(text) : text) as T };
-}
-
 interface Summary {
   icsCode?: string;
   counts: Record<string, number | null>;
@@ -188,38 +145,8 @@ const firstRegistration = registered(PCN_P, ICS, '2026-01-30T12:00:00Z');
 const serviceId = randomUUID();
 
 beforeAll(async () => {
-  const db = await createTestDatabase(uniqueName('commissioning_metrics_pcn_it'));
-  dropDb = db.drop;
-  process.env.COMMISSIONING_METRICS_DATABASE_URL = db.url;
-  process.env.SP_CONSUMER_GROUP = GROUP;
-  process.env.PCN_ICS_MAP = JSON.stringify({ [PCN_P]: ENV_ICS });
-  process.env.DEFAULT_ICS_CODE = DEFAULT_ICS;
-  process.env.ANALYTICS_ICS_KEYS = JSON.stringify({ [ICS]: ICS_KEY });
-  delete process.env.SMALL_NUMBER_THRESHOLD;
-  delete process.env.ROUNDING_BASE;
-  await startConsumerGroupAtEnd(
-    GROUP,
-    ALL_TOPICS.filter((t) => t !== 'sp.analytics.events.v1'),
-  );
-  analytics = await collectEvents('sp.analytics.events.v1', 'commissioning-metrics-pcn-it');
-  publisher = await createEventPublisher('commissioning-metrics-pcn-it');
-  const { AppModule } = await import('../src/app.module');
-  const { MIGRATIONS } = await import('../src/migrations');
-  app = await bootstrapService({
-    service: 'commissioning-metrics',
-    module: AppModule,
-    title: 'Commissioning Metrics service',
-    migrations: MIGRATIONS,
-    port: PORT,
-  });
-  ds = app.get(DataSource);
-  const claims: Record<string, AuthClaims> = {
-    analyst: { sub: 'analyst', role: 'ics_analyst', ics: ICS },
-    envAnalyst: { sub: 'analyst-env', role: 'ics_analyst', ics: ENV_ICS },
-    defaultAnalyst: { sub: 'analyst-default', role: 'ics_analyst', ics: DEFAULT_ICS },
-    opsP: { sub: 'ops-p', role: 'pcn_ops', pcn: PCN_P },
-  };
-  for (const [name, c] of Object.entries(claims)) tokens[name] = await mintDevToken(c);
+  await h.start();
+  ({ app, ds, analytics, publisher } = h);
 
   for (const [i, p] of early.entries()) {
     const events = [received(p), awaitingConsent(p)];
@@ -248,13 +175,7 @@ beforeAll(async () => {
   await allConsumed();
 }, 180000);
 
-afterAll(async () => {
-  await app?.close();
-  await publisher?.close();
-  await analytics?.stop();
-  await dropDb?.();
-  process.env = savedEnv;
-});
+afterAll(() => h.stop());
 
 describe('before the PCN is registered', () => {
   it("counts the PCN's referrals under the environment's ICS", async () => {
@@ -373,7 +294,7 @@ describe('pcn.registered.v1', () => {
       const dead = await waitFor(() => dlq.events.find((e) => e.id === poison.id), {
         message: 'the poison registration on sp.referral.events.v1.dlq',
       });
-      expect(dlq.headers.get(dead.id)).toMatchObject({ dlq_consumer: GROUP });
+      expect(dlq.headers.get(dead.id)).toMatchObject({ dlq_consumer: h.group });
       expect(dlq.headers.get(dead.id)?.dlq_reason).toMatch(/practices\.0\.postcodeDistrict/);
       await allConsumed();
       expect(await icsOfRows(PCN_Q)).toEqual([ICS]);
