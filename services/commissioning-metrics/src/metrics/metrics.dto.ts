@@ -7,14 +7,8 @@ import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator'
 export const WHEN_PATTERN =
   /^\d{4}-\d{2}-\d{2}$|^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
 
-/** Query of the figures routes: a PCN and a window of referral receipt (`from` inclusive, `to` exclusive). */
-export class MetricsQuery {
-  @ApiPropertyOptional({ example: 'U00001', description: 'Only this PCN (pcn_ops: must be their own).' })
-  @IsOptional()
-  @IsString({ message: 'pcnCode must be a PCN code such as U00001' })
-  @Matches(PCN_CODE_PATTERN, { message: 'pcnCode must be a PCN code such as U00001' })
-  pcnCode?: string;
-
+/** A window of time: `from` inclusive, `to` exclusive, each a date (midnight UTC) or a date-time. */
+export class WindowQuery {
   @ApiPropertyOptional({ example: '2026-01-01', description: 'From this date or date-time, inclusive.' })
   @IsOptional()
   @IsString({ message: 'from must be a date (YYYY-MM-DD) or an RFC 3339 date-time' })
@@ -26,6 +20,15 @@ export class MetricsQuery {
   @IsString({ message: 'to must be a date (YYYY-MM-DD) or an RFC 3339 date-time' })
   @Matches(WHEN_PATTERN, { message: 'to must be a date (YYYY-MM-DD) or an RFC 3339 date-time' })
   to?: string;
+}
+
+/** Query of the figures routes: a PCN and a window of referral receipt (`from` inclusive, `to` exclusive). */
+export class MetricsQuery extends WindowQuery {
+  @ApiPropertyOptional({ example: 'U00001', description: 'Only this PCN (pcn_ops: must be their own).' })
+  @IsOptional()
+  @IsString({ message: 'pcnCode must be a PCN code such as U00001' })
+  @Matches(PCN_CODE_PATTERN, { message: 'pcnCode must be a PCN code such as U00001' })
+  pcnCode?: string;
 }
 
 /** How the figures were disclosed: exact for a PCN's own team, suppressed and rounded for an ICS. */
@@ -163,19 +166,7 @@ export class LoadHistoryView {
 }
 
 /** Window of a load history. */
-export class HistoryQuery {
-  @ApiPropertyOptional({ example: '2026-01-01', description: 'From this date or date-time, inclusive.' })
-  @IsOptional()
-  @IsString({ message: 'from must be a date (YYYY-MM-DD) or an RFC 3339 date-time' })
-  @Matches(WHEN_PATTERN, { message: 'from must be a date (YYYY-MM-DD) or an RFC 3339 date-time' })
-  from?: string;
-
-  @ApiPropertyOptional({ example: '2026-04-01', description: 'Up to this date or date-time, exclusive.' })
-  @IsOptional()
-  @IsString({ message: 'to must be a date (YYYY-MM-DD) or an RFC 3339 date-time' })
-  @Matches(WHEN_PATTERN, { message: 'to must be a date (YYYY-MM-DD) or an RFC 3339 date-time' })
-  to?: string;
-}
+export class HistoryQuery extends WindowQuery {}
 
 /** What became of the offers made to one service in the window (offers made in it). */
 export class ServiceOutcomeView {
