@@ -1,28 +1,12 @@
-import type { INestApplication } from '@nestjs/common';
 import { mintDevToken } from '@sp/auth';
-import { type CloudEvent, type EventData, type EventType, type NeedCode } from '@sp/contracts';
-import {
-  collectEvents,
-  createEventPublisher,
-  startConsumerGroupAtEnd,
-  type EventCollector,
-  type EventPublisher,
-} from '@sp/messaging';
-import { bootstrapService } from '@sp/platform';
-import { createTestDatabase, uniqueName, waitFor } from '@sp/testing';
+import type { NeedCode } from '@sp/contracts';
+import { collectEvents, type EventCollector, type EventPublisher } from '@sp/messaging';
+import { waitFor } from '@sp/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AppModule } from '../src/app.module';
-import type { MatchesView } from '../src/matches/match.dto';
-import { MIGRATIONS } from '../src/migrations';
+import { MatchingHarness, now, testEvent as event } from './matching-harness';
 
-// Matching's consumer group starts at the topics' current ends: it sees only what this spec publishes.
-const MATCHING_TOPICS = [
-  'sp.referral.events.v1',
-  'sp.consent.events.v1',
-  'sp.capacity.events.v1',
-  'sp.matching.events.v1',
-];
+import type { MatchesView } from '../src/matches/match.dto';
 
 /**
  * Choosing services, fed with real service, capacity, referral and consent events: candidates and the
@@ -38,20 +22,6 @@ const PCN = 'U00002';
 const ORG = randomUUID();
 const RUN = `run-${randomBytes(4).toString('hex')}`;
 const AT = { LS6: [53.82, -1.579], LS1: [53.797, -1.547], YO1: [53.959, -1.081] } as const;
-
-function event<T extends EventType>(type: T, data: EventData<T>, subject: string): CloudEvent {
-  return {
-    id: randomUUID(),
-    type,
-    source: 'test',
-    specversion: '1.0',
-    time: new Date().toISOString(),
-    subject,
-    datacontenttype: 'application/json',
-    data,
-  };
-}
-const now = () => new Date().toISOString();
 
 interface ServiceSpec {
   needs: NeedCode[];
@@ -79,32 +49,17 @@ interface PersonSpec {
 }
 
 describe('matching: candidates, automatic offers, the waitlist and unmet need (real stack)', () => {
-  let app: INestApplication;
+  const h = new MatchingHarness({ name: 'matching-choice-it', ports: [PORT] });
   let ds: DataSource;
-  let dropDb: () => Promise<void>;
   let publisher: EventPublisher;
   let matchingTopic: EventCollector;
   let linkWorker: string;
   let otherPcnWorker: string;
   let coordinator: string;
-  const savedEnv = { ...process.env };
 
   beforeAll(async () => {
-    const db = await createTestDatabase(uniqueName('sp_test_matching_choice'));
-    dropDb = db.drop;
-    process.env.MATCHING_DATABASE_URL = db.url;
-    process.env.SP_CONSUMER_GROUP = uniqueName('matching-choice-it');
-    await startConsumerGroupAtEnd(process.env.SP_CONSUMER_GROUP, MATCHING_TOPICS);
-    process.env.SP_QUEUE_PREFIX = uniqueName('matching-choice-it');
-    app = await bootstrapService({
-      service: 'matching',
-      module: AppModule,
-      title: 'matching',
-      migrations: MIGRATIONS,
-      port: PORT,
-    });
-    ds = new DataSource({ type: 'postgres', url: db.url });
-    await ds.initialize();
+    await h.start();
+    ({ ds, publisher, matchingTopic } = h);
     // District centroids, as `npm run import -- postcodes` loads them (ZZ1 is left unknown on purpose).
     for (const [code, [lat, lon]] of Object.entries(AT)) {
       await ds.query(
@@ -112,21 +67,12 @@ describe('matching: candidates, automatic offers, the waitlist and unmet need (r
         [code, lat, lon],
       );
     }
-    publisher = await createEventPublisher('matching-choice-it');
-    matchingTopic = await collectEvents('sp.matching.events.v1', 'matching-choice-it');
     linkWorker = await mintDevToken({ sub: 'lw-1', role: 'link_worker', pcn: PCN });
     otherPcnWorker = await mintDevToken({ sub: 'lw-2', role: 'link_worker', pcn: 'U00003' });
     coordinator = await mintDevToken({ sub: 'co-1', role: 'vcso_coordinator', org: ORG });
   }, 300_000);
 
-  afterAll(async () => {
-    await app?.close();
-    await matchingTopic?.stop();
-    await publisher?.close();
-    await ds?.destroy();
-    await dropDb?.();
-    process.env = savedEnv;
-  });
+  afterAll(() => h.stop());
 
   const call = async (method: 'GET' | 'POST', path: string, token: string, body?: unknown) => {
     const res = await fetch(`http://127.0.0.1:${PORT}/api/v1${path}`, {

@@ -1,32 +1,15 @@
-import type { INestApplication } from '@nestjs/common';
 import { mintDevToken } from '@sp/auth';
-import { EVENT_EXAMPLES, type CloudEvent, type EventData, type EventType } from '@sp/contracts';
-import {
-  collectEvents,
-  createEventPublisher,
-  startConsumerGroupAtEnd,
-  type EventCollector,
-  type EventPublisher,
-} from '@sp/messaging';
-import { bootstrapService } from '@sp/platform';
-import { createTestDatabase, uniqueName, waitFor } from '@sp/testing';
+import { EVENT_EXAMPLES, type CloudEvent } from '@sp/contracts';
+import type { EventCollector, EventPublisher } from '@sp/messaging';
+import { waitFor } from '@sp/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { AppModule } from '../src/app.module';
-import { MIGRATIONS } from '../src/migrations';
+import { MatchingHarness, now, testEvent as event } from './matching-harness';
 
 // The races below send hundreds of requests with one token: per-token rate limits would be the
 // first thing to give, not the places.
 process.env.RATE_LIMIT_PER_MINUTE = '0';
-
-// Matching's consumer group starts at the topics' current ends: it sees only what this spec publishes.
-const MATCHING_TOPICS = [
-  'sp.referral.events.v1',
-  'sp.consent.events.v1',
-  'sp.capacity.events.v1',
-  'sp.matching.events.v1',
-];
 
 /**
  * Matching in two instances on one database, fed with real referral, consent and capacity events:
@@ -38,25 +21,6 @@ const PCN = 'U00001';
 const ORG = randomUUID();
 const OTHER_ORG = randomUUID();
 
-function event<T extends EventType>(
-  type: T,
-  data: EventData<T>,
-  subject: string,
-  source = 'test',
-): CloudEvent {
-  return {
-    id: randomUUID(),
-    type,
-    source,
-    specversion: '1.0',
-    time: new Date().toISOString(),
-    subject,
-    datacontenttype: 'application/json',
-    data,
-  };
-}
-
-const now = () => new Date().toISOString();
 const referralEvents = (referralId: string, share = true): CloudEvent[] => [
   event(
     'referral.received.v1',
@@ -112,51 +76,25 @@ const capacity = (
   );
 
 describe('matching: offers, places and consent (two instances, real stack)', () => {
-  const apps: INestApplication[] = [];
+  const h = new MatchingHarness({ name: 'matching-it', ports: PORTS });
+  // The instances: a test stops and restarts them here, and the harness closes whatever is left.
+  const apps = h.apps;
   let ds: DataSource;
-  let dropDb: () => Promise<void>;
   let publisher: EventPublisher;
   let matchingTopic: EventCollector;
   let linkWorker: string;
   let coordinator: string;
   let otherCoordinator: string;
-  const savedEnv = { ...process.env };
 
   beforeAll(async () => {
-    const db = await createTestDatabase(uniqueName('sp_test_matching'));
-    dropDb = db.drop;
-    process.env.MATCHING_DATABASE_URL = db.url;
-    process.env.SP_CONSUMER_GROUP = uniqueName('matching-it');
-    await startConsumerGroupAtEnd(process.env.SP_CONSUMER_GROUP, MATCHING_TOPICS);
-    process.env.SP_QUEUE_PREFIX = uniqueName('matching-it');
-    for (const port of PORTS) {
-      apps.push(
-        await bootstrapService({
-          service: 'matching',
-          module: AppModule,
-          title: 'matching',
-          migrations: MIGRATIONS,
-          port,
-        }),
-      );
-    }
-    ds = new DataSource({ type: 'postgres', url: db.url });
-    await ds.initialize();
-    publisher = await createEventPublisher('matching-it');
-    matchingTopic = await collectEvents('sp.matching.events.v1', 'matching-it');
+    await h.start();
+    ({ ds, publisher, matchingTopic } = h);
     linkWorker = await mintDevToken({ sub: 'lw-1', role: 'link_worker', pcn: PCN });
     coordinator = await mintDevToken({ sub: 'co-1', role: 'vcso_coordinator', org: ORG });
     otherCoordinator = await mintDevToken({ sub: 'co-2', role: 'vcso_coordinator', org: OTHER_ORG });
   }, 300_000);
 
-  afterAll(async () => {
-    for (const app of apps) await app.close();
-    await matchingTopic?.stop();
-    await publisher?.close();
-    await ds?.destroy();
-    await dropDb?.();
-    process.env = savedEnv;
-  });
+  afterAll(() => h.stop());
 
   const post = (port: number, path: string, token: string, body: unknown) =>
     fetch(`http://127.0.0.1:${port}/api/v1${path}`, {
@@ -514,15 +452,7 @@ describe('matching: offers, places and consent (two instances, real stack)', () 
       timeoutMs: 40_000,
       message: 'offer lapses',
     });
-    apps.push(
-      await bootstrapService({
-        service: 'matching',
-        module: AppModule,
-        title: 'matching',
-        migrations: MIGRATIONS,
-        port: PORTS[0],
-      }),
-    );
+    await h.boot(PORTS[0]);
     await waitFor(
       async () =>
         (await ds.query(`SELECT status FROM offers WHERE id = $1`, [offer.id]))[0].status === 'expired',

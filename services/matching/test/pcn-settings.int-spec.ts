@@ -1,25 +1,10 @@
-import type { INestApplication } from '@nestjs/common';
 import { mintDevToken } from '@sp/auth';
-import {
-  type CloudEvent,
-  type EventData,
-  type EventType,
-  type NeedCode,
-  type OfferMadeV1,
-} from '@sp/contracts';
-import {
-  collectEvents,
-  createEventPublisher,
-  startConsumerGroupAtEnd,
-  type EventCollector,
-  type EventPublisher,
-} from '@sp/messaging';
-import { bootstrapService } from '@sp/platform';
-import { createTestDatabase, uniqueName, waitFor } from '@sp/testing';
+import type { NeedCode, OfferMadeV1 } from '@sp/contracts';
+import type { EventCollector, EventPublisher } from '@sp/messaging';
+import { waitFor } from '@sp/testing';
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AppModule } from '../src/app.module';
-import { MIGRATIONS } from '../src/migrations';
+import { MatchingHarness, now, testEvent as event } from './matching-harness';
 
 /**
  * An offer lapses after its PCN's own `offerExpiryDays`, as pcn.registered.v1 gave it (the latest
@@ -35,26 +20,6 @@ const pcn = () => `U7${String(randomInt(0, 10000)).padStart(4, '0')}`;
 const PCN = pcn();
 let UNREGISTERED = pcn();
 while (UNREGISTERED === PCN) UNREGISTERED = pcn();
-const TOPICS = [
-  'sp.referral.events.v1',
-  'sp.consent.events.v1',
-  'sp.capacity.events.v1',
-  'sp.matching.events.v1',
-];
-
-function event<T extends EventType>(type: T, data: EventData<T>, subject: string): CloudEvent {
-  return {
-    id: randomUUID(),
-    type,
-    source: 'test',
-    specversion: '1.0',
-    time: new Date().toISOString(),
-    subject,
-    datacontenttype: 'application/json',
-    data,
-  };
-}
-const now = () => new Date().toISOString();
 
 interface OfferRow {
   id: string;
@@ -64,33 +29,20 @@ interface OfferRow {
 }
 
 describe("matching: offers lapse after their PCN's own offerExpiryDays (real stack)", () => {
-  let app: INestApplication;
+  // OFFER_EXPIRY_DAYS unset: the default, 14 days, for PCNs never registered.
+  const h = new MatchingHarness({
+    name: 'matching-pcn-it',
+    ports: [PORT],
+    env: { OFFER_EXPIRY_DAYS: undefined },
+  });
   let ds: DataSource;
-  let dropDb: () => Promise<void>;
   let publisher: EventPublisher;
   let matchingTopic: EventCollector;
   let linkWorker: string;
-  const savedEnv = { ...process.env };
 
   beforeAll(async () => {
-    const db = await createTestDatabase(uniqueName('sp_test_matching_pcn'));
-    dropDb = db.drop;
-    process.env.MATCHING_DATABASE_URL = db.url;
-    process.env.SP_CONSUMER_GROUP = uniqueName('matching-pcn-it');
-    process.env.SP_QUEUE_PREFIX = uniqueName('matching-pcn-it');
-    delete process.env.OFFER_EXPIRY_DAYS; // the default, 14 days, for PCNs never registered
-    await startConsumerGroupAtEnd(process.env.SP_CONSUMER_GROUP, TOPICS);
-    app = await bootstrapService({
-      service: 'matching',
-      module: AppModule,
-      title: 'matching',
-      migrations: MIGRATIONS,
-      port: PORT,
-    });
-    ds = new DataSource({ type: 'postgres', url: db.url });
-    await ds.initialize();
-    publisher = await createEventPublisher('matching-pcn-it');
-    matchingTopic = await collectEvents('sp.matching.events.v1', 'matching-pcn-it');
+    await h.start();
+    ({ ds, publisher, matchingTopic } = h);
     linkWorker = await mintDevToken({ sub: 'lw-pcn', role: 'link_worker', pcn: PCN });
     // One online service with room for everyone here (no geography needed).
     const serviceId = randomUUID();
@@ -121,14 +73,7 @@ describe("matching: offers lapse after their PCN's own offerExpiryDays (real sta
     );
   }, 300_000);
 
-  afterAll(async () => {
-    await app?.close();
-    await matchingTopic?.stop();
-    await publisher?.close();
-    await ds?.destroy();
-    await dropDb?.();
-    process.env = savedEnv;
-  });
+  afterAll(() => h.stop());
 
   /** Publishes a registration of PCN and waits until matching has consumed it. */
   async function register(offerExpiryDays: number, registeredAt: string): Promise<void> {
