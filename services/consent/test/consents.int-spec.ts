@@ -9,7 +9,7 @@ import {
 } from '@sp/contracts';
 import { bootstrapService } from '@sp/platform';
 import { startConsumerGroupAtEnd } from '@sp/messaging';
-import { createTestDatabase, uniqueName, waitFor } from '@sp/testing';
+import { callJson, createTestDatabase, uniqueName, waitFor } from '@sp/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import {
@@ -111,27 +111,8 @@ async function knownReferral(pcnCode = PCN): Promise<string> {
   return id;
 }
 
-async function call<T = unknown>(
-  method: 'GET' | 'POST',
-  path: string,
-  token: string | undefined,
-  body?: unknown,
-): Promise<{ status: number; body: T; type: string }> {
-  const res = await fetch(`${BASE}${path}`, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    body: (text ? JSON.parse(text) : undefined) as T,
-    type: res.headers.get('content-type') ?? '',
-  };
-}
+const call = <T = unknown>(method: 'GET' | 'POST', path: string, token: string | undefined, body?: unknown) =>
+  callJson<T>(BASE, method, path, token, body);
 
 const grant = (referralId: string, token = tokens.lw) =>
   call<ConsentBody & Problem>('POST', '/consents', token, {

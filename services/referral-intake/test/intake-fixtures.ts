@@ -11,7 +11,9 @@ import {
 import { createKafka } from '@sp/messaging';
 import { createServiceDataSource } from '@sp/persistence';
 import { bootstrapService } from '@sp/platform';
-import { createTestDatabase, uniqueName } from '@sp/testing';
+import { callJson, createTestDatabase, uniqueName, type Answer } from '@sp/testing';
+
+export type { Answer } from '@sp/testing';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 
@@ -171,32 +173,11 @@ export async function tokenFor(claims: AuthClaims): Promise<string> {
   return mintDevToken(claims);
 }
 
-export interface Answer<T = unknown> {
-  status: number;
-  type: string;
-  body: T;
-}
-
-export async function call<T = Record<string, unknown>>(
+/** A request to the harness's service on TEST_PORT. */
+export const call = <T = Record<string, unknown>>(
   method: string,
   path: string,
   token: string | undefined,
   body?: unknown,
   headers: Record<string, string> = {},
-): Promise<Answer<T>> {
-  const res = await fetch(`${BASE}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...headers,
-    },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    type: res.headers.get('content-type') ?? '',
-    body: (text ? JSON.parse(text) : undefined) as T,
-  };
-}
+): Promise<Answer<T>> => callJson<T>(BASE, method, path, token, body, headers);

@@ -1,6 +1,6 @@
 import type { AuthClaims } from '@sp/auth';
 import { NhsNumber } from '@sp/domain';
-import { waitFor } from '@sp/testing';
+import { callJson, waitFor } from '@sp/testing';
 import { randomUUID } from 'node:crypto';
 import { IntakeHarness, tokenFor } from './intake-fixtures';
 
@@ -46,27 +46,12 @@ interface Outcome {
   recordedAt: string;
 }
 
-async function api<T = Record<string, unknown>>(
+const api = <T = Record<string, unknown>>(
   method: string,
   path: string,
   token: string | undefined,
   body?: unknown,
-): Promise<{ status: number; type: string; body: T }> {
-  const res = await fetch(`${h.base}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    type: res.headers.get('content-type') ?? '',
-    body: (text ? JSON.parse(text) : undefined) as T,
-  };
-}
+) => callJson<T>(h.base, method, path, token, body);
 
 // The people of this suite: nothing of theirs may reach the referral topic or a log line.
 const people: {

@@ -3,7 +3,7 @@ import { mintDevToken, type AuthClaims } from '@sp/auth';
 import { validateEvent, type CloudEvent, type EventData, type EventType } from '@sp/contracts';
 import { bootstrapService } from '@sp/platform';
 import { startConsumerGroupAtEnd } from '@sp/messaging';
-import { createTestDatabase, uniqueName, waitFor } from '@sp/testing';
+import { callJson, createTestDatabase, uniqueName, waitFor } from '@sp/testing';
 import Redis from 'ioredis';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -98,27 +98,12 @@ async function boot(): Promise<void> {
   ds = app.get(DataSource);
 }
 
-async function call<T = unknown>(
+const call = <T = unknown>(
   method: 'GET' | 'POST' | 'PUT',
   path: string,
   token: string | undefined,
   body?: unknown,
-): Promise<{ status: number; body: T; type: string }> {
-  const res = await fetch(`${BASE}${path}`, {
-    method,
-    headers: {
-      'content-type': 'application/json',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    body: (text ? JSON.parse(text) : undefined) as T,
-    type: res.headers.get('content-type') ?? '',
-  };
-}
+) => callJson<T>(BASE, method, path, token, body);
 
 function serviceBody(organisationId: string, over: Record<string, unknown> = {}) {
   return {
