@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   CLOSE_REASONS,
@@ -144,6 +145,24 @@ export class PatientDto {
   accessibilityNeeds?: string[];
 }
 
+/**
+ * A referral's needs: one or more distinct codes from the need list. Listed bottom-up, so that they
+ * apply in the order they would stacked on the property.
+ */
+function NeedList(): PropertyDecorator {
+  return applyDecorators(
+    IsIn([...NEED_CODES], {
+      each: true,
+      message: `each of $property must be one of: ${NEED_CODES.join(', ')}`,
+    }),
+    ArrayUnique({ message: '$property must not repeat a code' }),
+    ArrayMaxSize(NEED_CODES.length),
+    ArrayMinSize(1),
+    IsArray(),
+    ApiProperty({ enum: NEED_CODES, isArray: true }),
+  );
+}
+
 /** `POST /referrals` (CONTRACT.md). */
 export class CreateReferralDto {
   @ApiProperty({ example: 'U00001' })
@@ -170,15 +189,7 @@ export class CreateReferralDto {
   @Type(() => PatientDto)
   patient: PatientDto;
 
-  @ApiProperty({ enum: NEED_CODES, isArray: true })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(NEED_CODES.length)
-  @ArrayUnique({ message: '$property must not repeat a code' })
-  @IsIn([...NEED_CODES], {
-    each: true,
-    message: `each of $property must be one of: ${NEED_CODES.join(', ')}`,
-  })
+  @NeedList()
   needs: NeedCode[];
 
   @ApiPropertyOptional()
@@ -190,15 +201,7 @@ export class CreateReferralDto {
 
 /** `POST /referrals/:id/assessment`. */
 export class AssessmentDto {
-  @ApiProperty({ enum: NEED_CODES, isArray: true })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(NEED_CODES.length)
-  @ArrayUnique({ message: '$property must not repeat a code' })
-  @IsIn([...NEED_CODES], {
-    each: true,
-    message: `each of $property must be one of: ${NEED_CODES.join(', ')}`,
-  })
+  @NeedList()
   needs: NeedCode[];
 
   @ApiPropertyOptional()
