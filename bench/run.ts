@@ -14,7 +14,7 @@ import { SERVICES } from '@sp/platform';
 import { NhsNumber } from '@sp/domain';
 import { percentile } from '@sp/testing';
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -228,7 +228,10 @@ async function main() {
       const each = Object.entries(c.perService).map(([k, v]) => `${k} ${v}`);
       console.log(
         `cpu ${phase}: ${c.machineCpuSeconds} of ${round(c.seconds * os.cpus().length, 1)} core-seconds used; ` +
-          `services ${c.servicesCpuSeconds} (${each.join(', ')}), Postgres+Kafka+Redis ${c.infraCpuSeconds}, ` +
+          `services ${c.servicesCpuSeconds} (${each.join(', ')}), Postgres+Kafka+Redis ${c.infraCpuSeconds} ` +
+          `(${Object.entries(c.infra)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')}), ` +
           `bench client ${c.benchClientCpuSeconds}`,
       );
     }
@@ -491,8 +494,31 @@ async function cpuSeconds(): Promise<Map<string, number>> {
     .slice(1)
     .map(Number);
   out.set('machine', (user + nice + system + irq + softirq) / 100); // USER_HZ is 100 on Linux
+  for (const [name, seconds] of infraCpuSeconds()) out.set(name, seconds);
   const self = process.cpuUsage();
   out.set('bench', (self.user + self.system) / 1e6);
+  return out;
+}
+
+/** The processes of the local stack, by command name (a backend that exited meanwhile is not counted). */
+const INFRA = { postgres: 'postgres', kafka: 'java', redis: 'redis-server' } as const;
+
+function infraCpuSeconds(): Map<string, number> {
+  const out = new Map<string, number>(Object.keys(INFRA).map((k) => [k, 0]));
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue; // gone
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const seconds = (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ
+    for (const [name, command] of Object.entries(INFRA)) {
+      if (comm === command) out.set(name, out.get(name)! + seconds);
+    }
+  }
   return out;
 }
 
@@ -506,6 +532,7 @@ function cpuSplit(before: Map<string, number>, after: Map<string, number>, secon
     servicesCpuSeconds: round(serviceTotal, 1),
     infraCpuSeconds: round(d('machine') - serviceTotal - d('bench'), 1),
     benchClientCpuSeconds: round(d('bench'), 1),
+    infra: Object.fromEntries(Object.keys(INFRA).map((k) => [k, round(d(k), 1)])),
     perService: services,
   };
 }
