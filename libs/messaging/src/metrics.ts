@@ -26,4 +26,9 @@ export const messagingMetrics = {
     'result',
   ]),
   consumerRestarts: counter('sp_consumer_restarts_total', 'Consumer restarts after a crash', ['consumer']),
+  consumerStalls: counter(
+    'sp_consumer_stalls_total',
+    'Consumers rebuilt after showing no fetch, heartbeat or batch for CONSUMER_STALL_MS',
+    ['consumer'],
+  ),
 };

@@ -1,0 +1,88 @@
+import { EventEmitter } from 'node:events';
+import type { Kafka } from 'kafkajs';
+import type { DataSource } from 'typeorm';
+import { EventConsumer } from './event-consumer';
+
+const EVENTS = {
+  FETCH_START: 'consumer.fetch_start',
+  FETCH: 'consumer.fetch',
+  GROUP_JOIN: 'consumer.group_join',
+  START_BATCH_PROCESS: 'consumer.start_batch_process',
+  END_BATCH_PROCESS: 'consumer.end_batch_process',
+  HEARTBEAT: 'consumer.heartbeat',
+  CRASH: 'consumer.crash',
+};
+
+/**
+ * The watchdog's timing, with a stand-in for kafkajs's consumer: each one joins its group, and the
+ * first then falls silent (no fetch, no heartbeat) and never finishes disconnecting, as the consumer
+ * seen in the chaos test did. What Kafka does is covered by the integration specs; this is the timer.
+ */
+function standIn(opts: { silentFirst: boolean; fetchEveryMs?: number }) {
+  const made: (EventEmitter & { disconnected: boolean })[] = [];
+  const kafka = {
+    consumer: () => {
+      const c = Object.assign(new EventEmitter(), { disconnected: false });
+      const n = made.push(c);
+      let ticker: NodeJS.Timeout | undefined;
+      return {
+        events: EVENTS,
+        on: (e: string, fn: (...a: unknown[]) => void) => c.on(e, fn),
+        connect: async () => undefined,
+        subscribe: async () => undefined,
+        run: async () => {
+          setImmediate(() => c.emit(EVENTS.GROUP_JOIN, {}));
+          if (!(opts.silentFirst && n === 1) && opts.fetchEveryMs) {
+            ticker = setInterval(() => c.emit(EVENTS.FETCH, {}), opts.fetchEveryMs);
+          }
+        },
+        disconnect: () => {
+          clearInterval(ticker);
+          if (opts.silentFirst && n === 1) return new Promise<void>(() => undefined); // never ends
+          c.disconnected = true;
+          return Promise.resolve();
+        },
+      };
+    },
+  } as unknown as Kafka;
+  return { kafka, made };
+}
+
+const consumerOf = (kafka: Kafka, stallMs: number) =>
+  new EventConsumer({
+    name: 'stall-test',
+    kafka,
+    dataSource: {} as DataSource,
+    topics: ['sp.referral.events.v1'],
+    handlers: {},
+    stallMs,
+  });
+
+describe('EventConsumer watchdog', () => {
+  it('rebuilds a running consumer that falls silent, even one that never finishes disconnecting', async () => {
+    const { kafka, made } = standIn({ silentFirst: true, fetchEveryMs: 50 });
+    const consumer = consumerOf(kafka, 400);
+    await consumer.start();
+    const t0 = Date.now();
+    while (made.length < 2 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50));
+    expect(made).toHaveLength(2);
+    // Silent for 400 ms, seen within a check (every 133 ms), then the restart backoff (500 ms) and a
+    // 10 s wait on the disconnect that never ends.
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(consumer.status).toBe('running');
+    expect(made).toHaveLength(2); // the new one fetches: no further rebuild
+    await consumer.stop();
+  }, 30_000);
+
+  it('leaves alone a consumer that keeps fetching', async () => {
+    const { kafka, made } = standIn({ silentFirst: false, fetchEveryMs: 50 });
+    const consumer = consumerOf(kafka, 300);
+    await consumer.start();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(made).toHaveLength(1);
+    expect(consumer.status).toBe('running');
+    await consumer.stop();
+    expect(made[0].disconnected).toBe(true);
+  });
+});
