@@ -66,6 +66,28 @@ describe('three-broker KRaft cluster: the leader of a busy partition stopped mid
         },
       ],
     });
+    // A broker may not yet have heard of a topic created a moment ago ("This server does not host this
+    // topic-partition", which failed a CI run at the first metadata request): wait until metadata
+    // requests, which kafkajs sends to any of the three, answer for every topic five times running.
+    const names = [...loadTopics(process.env, 3).map((t) => t.name), TOPIC, `${TOPIC}.dlq`];
+    const admin = createKafka('chaos-cluster-wait', cluster.brokers).admin();
+    await admin.connect();
+    try {
+      let answered = 0;
+      await waitFor(
+        async () => {
+          const ok = await admin
+            .fetchTopicMetadata({ topics: names })
+            .then((m) => m.topics.length === names.length && m.topics.every((t) => t.partitions.length > 0))
+            .catch(() => false);
+          answered = ok ? answered + 1 : 0;
+          return answered >= 5;
+        },
+        { timeoutMs: 60_000, intervalMs: 200, message: 'every topic known to the brokers' },
+      );
+    } finally {
+      await admin.disconnect();
+    }
     db = await createTestDatabase(uniqueName('sp_chaos_cluster'));
     ds = createServiceDataSource({ url: db.url, poolSize: 8 });
     await ds.initialize();
