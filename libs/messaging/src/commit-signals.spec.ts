@@ -52,6 +52,27 @@ describe('CommitSignals', () => {
     expect(checks).toBeLessThan(6);
   });
 
+  it('until() without a signal re-checks after 250, 500 and then every 1000 ms', async () => {
+    const signals = new CommitSignals();
+    const at: number[] = [];
+    const t0 = Date.now();
+    const result = await signals.until(
+      'r-5',
+      async () => {
+        at.push(Date.now() - t0);
+        return null;
+      },
+      2000,
+    );
+    expect(result).toBeNull();
+    // checks at about 0, 250, 750, 1750 and the deadline (2000; a timer may fire a millisecond early)
+    expect(at.length).toBeGreaterThanOrEqual(5);
+    expect(at.length).toBeLessThanOrEqual(6);
+    expect(at[1]).toBeGreaterThanOrEqual(240);
+    expect(at[2] - at[1]).toBeGreaterThanOrEqual(490);
+    expect(at[3] - at[2]).toBeGreaterThanOrEqual(990);
+  });
+
   it('until() gives null after the timeout', async () => {
     const signals = new CommitSignals();
     expect(await signals.until('r-0', async () => null, 100)).toBeNull();

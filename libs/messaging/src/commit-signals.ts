@@ -44,7 +44,10 @@ export class CommitSignals {
 
   /**
    * Re-runs `check` until it returns a value or `timeoutMs` passes: at once after an event about
-   * `subject` commits in this process, otherwise after a growing pause (50 ms doubling to 400 ms).
+   * `subject` commits in this process, otherwise after a growing pause (250 ms doubling to 1 s). The
+   * timer only matters when another instance handles the event; each re-check is a database read, and
+   * under load a faster timer (it was 50 ms doubling to 400 ms) made these reads 6 of a referral's 43
+   * statements in intake, load that slowed the very events being waited for.
    */
   async until<T>(subject: string, check: () => Promise<T | null>, timeoutMs: number): Promise<T | null> {
     const deadline = Date.now() + timeoutMs;
@@ -53,7 +56,7 @@ export class CommitSignals {
       if (result !== null) return result;
       const left = deadline - Date.now();
       if (left <= 0) return null;
-      await this.wait(subject, Math.min(left, 50 * 2 ** Math.min(round, 3)));
+      await this.wait(subject, Math.min(left, 250 * 2 ** Math.min(round, 2)));
     }
   }
 }
