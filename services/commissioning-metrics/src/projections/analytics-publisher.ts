@@ -11,25 +11,11 @@ import {
   type NeedCode,
   type OutcomeMeasure,
   type OutcomeStage,
-  type ReferralStatus,
 } from '@sp/contracts';
 import { OutboxWriter } from '@sp/messaging';
 import type { EntityManager } from 'typeorm';
 import { AnalyticsKeys } from '../common/metrics-config';
-
-interface PendingChange {
-  id: string;
-  from_status: ReferralStatus | null;
-  to_status: ReferralStatus;
-  at: Date;
-  person_key: string | null;
-  ics_code: string | null;
-  pcn_code: string | null;
-  practice_code: string | null;
-  age_band: AgeBand | null;
-  postcode_district: string | null;
-  needs: NeedCode[];
-}
+import { DETAILS_KNOWN, type StatusChangeRow } from './referral-facts.service';
 
 interface PendingOutcome {
   outcome_id: string;
@@ -70,29 +56,28 @@ export class AnalyticsPublisher {
    * details (person key, age band, district...) are known: its receipt may still be on its way.
    */
   async flushStatusChanges(m: EntityManager, referralId: string): Promise<number> {
-    const pending: PendingChange[] = await m.query(
+    const ready: StatusChangeRow[] = await m.query(
       `SELECT s.id, s.from_status, s.to_status, s.at, f.person_key, f.ics_code, f.pcn_code, f.practice_code,
               f.age_band, f.postcode_district, f.needs
          FROM status_change s JOIN referral_fact f USING (referral_id)
-        WHERE s.referral_id = $1 AND s.published_at IS NULL
+        WHERE s.referral_id = $1 AND s.published_at IS NULL AND ${DETAILS_KNOWN('f')}
         ORDER BY s.at, s.id
         FOR UPDATE OF s`,
       [referralId],
     );
-    const ready = pending.filter(
-      (p) =>
-        p.person_key &&
-        p.ics_code &&
-        p.pcn_code &&
-        p.practice_code &&
-        p.age_band &&
-        p.postcode_district &&
-        p.needs.length > 0,
-    );
     if (ready.length === 0) return 0;
+    await this.publishStatusChanges(m, ready);
+    await m.query(`UPDATE status_change SET published_at = now() WHERE id = ANY($1::bigint[])`, [
+      ready.map((p) => p.id),
+    ]);
+    return ready.length;
+  }
+
+  /** Writes the analytics twins of status changes whose referral's details are known. */
+  async publishStatusChanges(m: EntityManager, changes: StatusChangeRow[]): Promise<void> {
     await this.outbox.enqueueMany(
       m,
-      ready.map((p) => {
+      changes.map((p) => {
         const data: AnalyticsStatusChangedV1 = {
           personKey: this.keys.personKeyFor(p.ics_code!, p.person_key!),
           icsCode: p.ics_code!,
@@ -108,10 +93,6 @@ export class AnalyticsPublisher {
         return { type: ANALYTICS_STATUS_CHANGED_V1, subject: data.personKey, data, time: p.at };
       }),
     );
-    await m.query(`UPDATE status_change SET published_at = now() WHERE id = ANY($1::bigint[])`, [
-      ready.map((p) => p.id),
-    ]);
-    return ready.length;
   }
 
   /**

@@ -46,8 +46,9 @@ export class ReferralEventsConsumer {
   async onStatusChanged(@Ctx() ctx: EventContext): Promise<void> {
     const data = ctx.getEvent().data as ReferralStatusChangedV1;
     const m = ctx.getManager();
-    await this.facts.statusChanged(m, { ...data, at: data.changedAt });
-    await this.analytics.flushStatusChanges(m, data.referralId);
+    const now = await this.facts.statusChanged(m, { ...data, at: data.changedAt });
+    if (now) await this.analytics.publishStatusChanges(m, [now]);
+    else await this.analytics.flushStatusChanges(m, data.referralId);
   }
 
   @EventPattern(REFERRAL_CLOSED_V1)

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { CloseReason, ReferralStatus, UnmetNeedReason } from '@sp/contracts';
+import type { AgeBand, CloseReason, NeedCode, ReferralStatus, UnmetNeedReason } from '@sp/contracts';
 import type { EntityManager } from 'typeorm';
 import { IcsDirectory } from '../common/metrics-config';
 
@@ -17,6 +17,31 @@ export const MILESTONES = [
   'did_not_attend_at',
 ] as const;
 export type Milestone = (typeof MILESTONES)[number];
+
+/**
+ * SQL: the referral's details an analytics twin carries (person key, ICS, PCN, practice, age band,
+ * district, needs) are all known on the `referral_fact` row aliased `f`. Until its receipt arrives a
+ * referral has only what the status events carry.
+ */
+export const DETAILS_KNOWN = (f: string) =>
+  `(${f}.person_key IS NOT NULL AND ${f}.ics_code IS NOT NULL AND ${f}.pcn_code IS NOT NULL AND ` +
+  `${f}.practice_code IS NOT NULL AND ${f}.age_band IS NOT NULL AND ${f}.postcode_district IS NOT NULL ` +
+  `AND cardinality(${f}.needs) > 0)`;
+
+/** A recorded status change with the referral's details, as its analytics twin is built from. */
+export interface StatusChangeRow {
+  id: string;
+  from_status: ReferralStatus | null;
+  to_status: ReferralStatus;
+  at: Date;
+  person_key: string | null;
+  ics_code: string | null;
+  pcn_code: string | null;
+  practice_code: string | null;
+  age_band: AgeBand | null;
+  postcode_district: string | null;
+  needs: NeedCode[];
+}
 
 /** What can become of an offer. */
 export const OFFER_MILESTONES = [
@@ -117,7 +142,13 @@ export class ReferralFactsService {
     );
   }
 
-  /** Records a status change (for the analytics stream) and moves the status if the change is the newest. */
+  /**
+   * Records a status change (for the analytics stream) and moves the status if the change is the
+   * newest, in one statement. When the referral's details are known and no earlier change still waits
+   * for them (the usual case), the change is recorded as published and returned: the caller publishes
+   * it in this same transaction. Otherwise it is recorded as pending and null is returned; it goes out
+   * with the others once the receipt arrives (AnalyticsPublisher.flushStatusChanges).
+   */
   async statusChanged(
     m: EntityManager,
     c: {
@@ -129,26 +160,48 @@ export class ReferralFactsService {
       closeReason?: CloseReason;
       at: string;
     },
-  ): Promise<void> {
-    await m.query(
-      `INSERT INTO referral_fact AS f (referral_id, pcn_code, ics_code, practice_code, status, status_at)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (referral_id) DO UPDATE SET
-         pcn_code = COALESCE(f.pcn_code, EXCLUDED.pcn_code),
-         ics_code = COALESCE(f.ics_code, EXCLUDED.ics_code),
-         practice_code = COALESCE(f.practice_code, EXCLUDED.practice_code),
-         status = CASE WHEN f.status_at IS NULL OR EXCLUDED.status_at >= f.status_at
-                       THEN EXCLUDED.status ELSE f.status END,
-         status_at = GREATEST(f.status_at, EXCLUDED.status_at),
-         updated_at = now()`,
-      [c.referralId, c.pcnCode, await this.ics.forWrite(m, c.pcnCode), c.practiceCode, c.to, c.at],
-    );
-    await m.query(
-      `INSERT INTO status_change (referral_id, from_status, to_status, at) VALUES ($1, $2, $3, $4)`,
-      [c.referralId, c.from ?? null, c.to, c.at],
+  ): Promise<StatusChangeRow | null> {
+    const [row]: (StatusChangeRow & { published: boolean })[] = await m.query(
+      `WITH f AS (
+         INSERT INTO referral_fact AS f (referral_id, pcn_code, ics_code, practice_code, status, status_at)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (referral_id) DO UPDATE SET
+           pcn_code = COALESCE(f.pcn_code, EXCLUDED.pcn_code),
+           ics_code = COALESCE(f.ics_code, EXCLUDED.ics_code),
+           practice_code = COALESCE(f.practice_code, EXCLUDED.practice_code),
+           status = CASE WHEN f.status_at IS NULL OR EXCLUDED.status_at >= f.status_at
+                         THEN EXCLUDED.status ELSE f.status END,
+           status_at = GREATEST(f.status_at, EXCLUDED.status_at),
+           updated_at = now()
+         RETURNING f.person_key, f.ics_code, f.pcn_code, f.practice_code, f.age_band, f.postcode_district,
+                   f.needs, ${DETAILS_KNOWN('f')} AS known
+       ), s AS (
+         INSERT INTO status_change (referral_id, from_status, to_status, at, published_at)
+         SELECT $1, $7, $5, $6,
+                CASE WHEN f.known AND NOT EXISTS (
+                  SELECT 1 FROM status_change p WHERE p.referral_id = $1 AND p.published_at IS NULL)
+                THEN now() END
+           FROM f
+         RETURNING id, from_status, to_status, at, published_at IS NOT NULL AS published
+       )
+       SELECT s.*, f.person_key, f.ics_code, f.pcn_code, f.practice_code, f.age_band, f.postcode_district,
+              f.needs
+         FROM s, f`,
+      [
+        c.referralId,
+        c.pcnCode,
+        await this.ics.forWrite(m, c.pcnCode),
+        c.practiceCode,
+        c.to,
+        c.at,
+        c.from ?? null,
+      ],
     );
     if (c.to === 'waitlisted') await this.milestone(m, c.referralId, c.pcnCode, 'waitlisted_at', c.at);
     if (c.to === 'closed') await this.closed(m, c.referralId, c.pcnCode, c.closeReason ?? 'other', c.at);
+    if (!row.published) return null;
+    const { published: _, ...change } = row;
+    return change;
   }
 
   /** The first closure stands, with its reason. */
