@@ -73,6 +73,25 @@ describe('CommitSignals', () => {
     expect(at[3] - at[2]).toBeGreaterThanOrEqual(990);
   });
 
+  it('until() with justChecked waits before its first read', async () => {
+    const signals = new CommitSignals();
+    let checks = 0;
+    const result = signals.until(
+      'r-7',
+      async () => {
+        checks++;
+        return 'there';
+      },
+      5000,
+      { justChecked: true },
+    );
+    await new Promise((r) => setTimeout(r, 30));
+    expect(checks).toBe(0);
+    signals.committed([event('r-7')]);
+    expect(await result).toBe('there');
+    expect(checks).toBe(1);
+  });
+
   it('until() gives null after the timeout', async () => {
     const signals = new CommitSignals();
     expect(await signals.until('r-0', async () => null, 100)).toBeNull();

@@ -49,10 +49,16 @@ export class CommitSignals {
    * under load a faster timer (it was 50 ms doubling to 400 ms) made these reads 6 of a referral's 43
    * statements in intake, load that slowed the very events being waited for.
    */
-  async until<T>(subject: string, check: () => Promise<T | null>, timeoutMs: number): Promise<T | null> {
+  async until<T>(
+    subject: string,
+    check: () => Promise<T | null>,
+    timeoutMs: number,
+    opts: { justChecked?: boolean } = {},
+  ): Promise<T | null> {
     const deadline = Date.now() + timeoutMs;
+    // justChecked: the caller has just read what check() would, so the first read is a wait instead.
     for (let round = 0; ; round++) {
-      const result = await check();
+      const result = round === 0 && opts.justChecked ? null : await check();
       if (result !== null) return result;
       const left = deadline - Date.now();
       if (left <= 0) return null;

@@ -96,6 +96,8 @@ export class ReferralStore {
         return !row || row.consent_state !== 'none' ? true : null;
       },
       timeoutMs,
+      // Called only just after a read that found no consent yet.
+      { justChecked: true },
     );
   }
 
