@@ -136,12 +136,21 @@ export class NetworkService {
     return rows[0] ? { offerExpiryDays: rows[0].offer_expiry_days, autoOffer: rows[0].auto_offer } : null;
   }
 
-  /** The PCN a practice belongs to, or null when the practice is unknown. */
-  async pcnOfPractice(m: EntityManager, practiceCode: string): Promise<string | null> {
-    const rows: { pcn_code: string }[] = await m.query(`SELECT pcn_code FROM practice WHERE code = $1`, [
-      practiceCode,
-    ]);
-    return rows[0]?.pcn_code ?? null;
+  /**
+   * In one read: whether the PCN is registered, and the PCN the practice belongs to (null when the
+   * practice is unknown).
+   */
+  async pcnAndPractice(
+    m: EntityManager,
+    pcnCode: string,
+    practiceCode: string,
+  ): Promise<{ pcnKnown: boolean; practicePcn: string | null }> {
+    const [row]: { pcn_known: boolean; practice_pcn: string | null }[] = await m.query(
+      `SELECT EXISTS (SELECT 1 FROM pcn WHERE code = $1) AS pcn_known,
+              (SELECT pcn_code FROM practice WHERE code = $2) AS practice_pcn`,
+      [pcnCode, practiceCode],
+    );
+    return { pcnKnown: row.pcn_known, practicePcn: row.practice_pcn };
   }
 
   private async load(m: EntityManager, codes?: string[]): Promise<PcnView[]> {

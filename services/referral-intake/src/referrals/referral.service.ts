@@ -160,7 +160,7 @@ export class ReferralService {
           if (prior.request_hash !== fingerprint) {
             throw new ConflictException('Idempotency-Key was already used with a different request body');
           }
-          return { id: prior.referral_id, replay: true };
+          return { id: prior.referral_id, replay: true as const };
         }
       }
 
@@ -176,11 +176,12 @@ export class ReferralService {
       const now = new Date();
       const p = dto.patient;
       const accessibility = p.accessibilityNeeds ?? [];
-      await m.query(
+      const [created]: ReferralRow[] = await m.query(
         `INSERT INTO referral (id, pcn_code, practice_code, needs, status, responsible_party, possible_duplicate,
            linked_referral_id, person_key, age_band, postcode_district, preferred_language, accessibility_needs,
            source, created_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, 'awaiting-consent', 'referrer', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)`,
+         VALUES ($1, $2, $3, $4, 'awaiting-consent', 'referrer', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)
+         RETURNING *`,
         [
           id,
           dto.pcnCode,
@@ -222,17 +223,18 @@ export class ReferralService {
         now,
       };
       await this.outbox.enqueueMany<unknown>(m, newReferralEvents(facts));
-      await this.store.addTimeline(m, id, {
-        kind: 'received',
-        detail: receivedTimelineDetail(facts),
-        causeId: facts.receivedId,
-        at: now,
-      });
-      return { id, replay: false };
+      const received = { kind: 'received', detail: receivedTimelineDetail(facts), at: now };
+      await this.store.addTimeline(m, id, { ...received, causeId: facts.receivedId });
+      // Answered from what was written, as it stands at commit: no second read.
+      const timeline: TimelineEntry[] = [{ ...received, at: now.toISOString() }];
+      return { id, replay: false as const, created, timeline };
     });
+    if (!outcome.replay) {
+      return { referral: await this.view(this.ds.manager, outcome.created, outcome.timeline), replay: false };
+    }
     const row = await this.store.find(this.ds.manager, outcome.id);
     if (!row) throw new Error('referral vanished after commit');
-    return { referral: await this.view(this.ds.manager, row), replay: outcome.replay };
+    return { referral: await this.view(this.ds.manager, row), replay: true };
   }
 
   async get(user: AuthClaims, id: string): Promise<ReferralView> {
@@ -425,9 +427,8 @@ export class ReferralService {
     pcnCode: string,
     practiceCode: string,
   ): Promise<FieldProblem | null> {
-    const settings = await this.network.settings(m, pcnCode);
-    if (!settings) return { field: 'pcnCode', message: 'is not a registered PCN' };
-    const owner = await this.network.pcnOfPractice(m, practiceCode);
+    const { pcnKnown, practicePcn: owner } = await this.network.pcnAndPractice(m, pcnCode, practiceCode);
+    if (!pcnKnown) return { field: 'pcnCode', message: 'is not a registered PCN' };
     if (owner === pcnCode) return null;
     return {
       field: 'practiceCode',
@@ -470,7 +471,8 @@ export class ReferralService {
     };
   }
 
-  private async view(m: EntityManager, row: ReferralRow): Promise<ReferralView> {
+  /** The referral as the API answers it; `timeline` when the caller already holds it. */
+  private async view(m: EntityManager, row: ReferralRow, timeline?: TimelineEntry[]): Promise<ReferralView> {
     return {
       id: row.id,
       pcnCode: row.pcn_code,
@@ -482,7 +484,7 @@ export class ReferralService {
       possibleDuplicate: row.possible_duplicate,
       linkedReferralId: row.linked_referral_id,
       source: row.source,
-      timeline: await this.store.timeline(m, row.id),
+      timeline: timeline ?? (await this.store.timeline(m, row.id)),
       createdAt: row.created_at.toISOString(),
       updatedAt: new Date(row.updated_at).toISOString(),
     };
