@@ -58,7 +58,7 @@ export class ConsentService {
   ) {}
 
   async record(user: AuthClaims, dto: RecordConsentDto): Promise<ConsentView> {
-    const view = await this.referrals.untilKnown(dto.referralId, () =>
+    const decide = () =>
       this.inLockedTransaction(async (manager) => {
         const referral = await this.referrals.lock(manager, dto.referralId);
         // Another PCN's referral reads exactly as an unknown one, wait included, so neither the answer
@@ -87,8 +87,21 @@ export class ConsentService {
         await manager.insert(ConsentRecord, record);
         await this.publishDecision(manager, record);
         return toView(record);
-      }),
-    );
+      });
+    // Usually the referral is known: one transaction. When it is not yet, it is waited for with plain
+    // reads (one statement each, where a locked attempt is four), then decided on.
+    let view = await decide();
+    if (view === null) {
+      const known = await this.referrals.untilKnown(
+        dto.referralId,
+        async () => {
+          const found = await this.referrals.find(dto.referralId);
+          return found && canSeePcn(user, found.pcnCode) ? found : null;
+        },
+        { justChecked: true },
+      );
+      if (known) view = await decide();
+    }
     assertInScope(view, 'referral');
     return view;
   }

@@ -37,9 +37,9 @@ export class ReferralProjectionService {
   async untilKnown<T>(
     referralId: string,
     attempt: () => Promise<T | null>,
-    waitMs = REFERRAL_WAIT_MS,
+    opts: { justChecked?: boolean; waitMs?: number } = {},
   ): Promise<T | null> {
     // Woken as soon as this process's consumer commits an event about the referral.
-    return commitSignals.until(referralId, attempt, waitMs);
+    return commitSignals.until(referralId, attempt, opts.waitMs ?? REFERRAL_WAIT_MS, opts);
   }
 }
