@@ -104,14 +104,14 @@ async function main() {
     }, 5);
 
     const memory = new Map<string, number>();
-    const sampleMemory = setInterval(() => void sampleRss(memory), 1000);
+    const sampleMemory = setInterval(() => sampleRss(supervisor.pids(), memory), 1000);
 
     const skipped = { started: 0, offered: 0, seconds: 1, timings: [] };
     const cpu: Record<string, ReturnType<typeof cpuSplit>> = {};
     const measured = async <T>(phase: string, run: () => Promise<T>): Promise<T> => {
-      const [c0, t0] = [await cpuSeconds(), Date.now()];
+      const [c0, t0] = [cpuSeconds(supervisor.pids()), Date.now()];
       const out = await run();
-      cpu[phase] = cpuSplit(c0, await cpuSeconds(), (Date.now() - t0) / 1000);
+      cpu[phase] = cpuSplit(c0, cpuSeconds(supervisor.pids()), (Date.now() - t0) / 1000);
       return out;
     };
     let steady: Awaited<ReturnType<typeof runPhase>> = skipped;
@@ -472,19 +472,19 @@ async function counters(brokers: string[]) {
 }
 
 /**
- * CPU seconds used so far: each service's own (`process_cpu_seconds_total`) and the whole machine's
- * (from /proc/stat), so a phase's figures show where the two cores went: services, or Postgres,
- * Kafka and Redis ("infra" = machine minus services minus this process).
+ * CPU seconds used so far: each service's own and the whole machine's (from /proc/stat), so a phase's
+ * figures show where the two cores went: services, or Postgres, Kafka and Redis ("infra" = machine
+ * minus services minus this process). Read from /proc, not from the services' /metrics: measuring
+ * costs the services nothing (scraping six /metrics every second had cost them about 0.1 core).
  */
-async function cpuSeconds(): Promise<Map<string, number>> {
+function cpuSeconds(pids: Record<string, number | undefined>): Map<string, number> {
   const out = new Map<string, number>();
+  const stats = processStats();
   for (const s of SERVICES) {
-    try {
-      const text = await (await fetch(url(s.name, '/metrics'))).text();
-      out.set(s.name, Number(/^process_cpu_seconds_total ([\d.]+)/m.exec(text)?.[1] ?? NaN));
-    } catch {
-      out.set(s.name, NaN);
-    }
+    const pid = pids[s.name];
+    const stat = pid === undefined ? undefined : stats.get(pid);
+    out.set(s.name, stat ? stat.cpuSeconds : NaN);
+    out.set(`pid:${s.name}`, pid ?? NaN);
   }
   // Time stolen by the hypervisor is not ours to spend: it is left out of "used".
   const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8')
@@ -494,7 +494,12 @@ async function cpuSeconds(): Promise<Map<string, number>> {
     .slice(1)
     .map(Number);
   out.set('machine', (user + nice + system + irq + softirq) / 100); // USER_HZ is 100 on Linux
-  for (const [name, seconds] of infraCpuSeconds()) out.set(name, seconds);
+  for (const name of Object.keys(INFRA)) out.set(name, 0);
+  for (const stat of stats.values()) {
+    for (const [name, command] of Object.entries(INFRA)) {
+      if (stat.comm === command) out.set(name, out.get(name)! + stat.cpuSeconds);
+    }
+  }
   const self = process.cpuUsage();
   out.set('bench', (self.user + self.system) / 1e6);
   return out;
@@ -502,10 +507,17 @@ async function cpuSeconds(): Promise<Map<string, number>> {
 
 /** The processes of the local stack, by command name (a backend that exited meanwhile is not counted). */
 const INFRA = { postgres: 'postgres', kafka: 'java', redis: 'redis-server' } as const;
+const PAGE_BYTES = 4096;
 
-function infraCpuSeconds(): Map<string, number> {
-  const out = new Map<string, number>(Object.keys(INFRA).map((k) => [k, 0]));
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+/**
+ * Command name, CPU seconds (user + system) and resident memory of the given processes (default: all),
+ * from /proc/<pid>/stat.
+ */
+function processStats(
+  pids: (number | string)[] = readdirSync('/proc').filter((d) => /^\d+$/.test(d)),
+): Map<number, { comm: string; cpuSeconds: number; rssBytes: number }> {
+  const out = new Map<number, { comm: string; cpuSeconds: number; rssBytes: number }>();
+  for (const pid of pids) {
     let stat: string;
     try {
       stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -514,16 +526,21 @@ function infraCpuSeconds(): Map<string, number> {
     }
     const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const seconds = (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ
-    for (const [name, command] of Object.entries(INFRA)) {
-      if (comm === command) out.set(name, out.get(name)! + seconds);
-    }
+    out.set(Number(pid), {
+      comm,
+      cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100, // utime + stime, in USER_HZ
+      rssBytes: Number(fields[21]) * PAGE_BYTES,
+    });
   }
   return out;
 }
 
 function cpuSplit(before: Map<string, number>, after: Map<string, number>, seconds: number) {
-  const d = (k: string) => (after.get(k) ?? NaN) - (before.get(k) ?? NaN);
+  // A service restarted within the phase (another pid) counts as unknown, not as a negative figure.
+  const d = (k: string) =>
+    before.has(`pid:${k}`) && before.get(`pid:${k}`) !== after.get(`pid:${k}`)
+      ? NaN
+      : (after.get(k) ?? NaN) - (before.get(k) ?? NaN);
   const services = Object.fromEntries(SERVICES.map((s) => [s.name, round(d(s.name), 1)]));
   const serviceTotal = SERVICES.reduce((a, s) => a + d(s.name), 0);
   return {
@@ -537,15 +554,13 @@ function cpuSplit(before: Map<string, number>, after: Map<string, number>, secon
   };
 }
 
-async function sampleRss(into: Map<string, number>) {
+function sampleRss(pids: Record<string, number | undefined>, into: Map<string, number>): void {
+  const stats = processStats(Object.values(pids).filter((pid) => pid !== undefined));
   for (const s of SERVICES) {
-    try {
-      const text = await (await fetch(url(s.name, '/metrics'))).text();
-      const mb = Number(/^process_resident_memory_bytes (\d+)/m.exec(text)?.[1]) / 2 ** 20;
-      if (mb > (into.get(s.name) ?? 0)) into.set(s.name, Math.round(mb));
-    } catch {
-      // restarting
-    }
+    const stat = pids[s.name] === undefined ? undefined : stats.get(pids[s.name]!);
+    if (!stat) continue; // restarting
+    const mb = Math.round(stat.rssBytes / 2 ** 20);
+    if (mb > (into.get(s.name) ?? 0)) into.set(s.name, mb);
   }
 }
 
