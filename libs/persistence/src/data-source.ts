@@ -3,6 +3,7 @@ import { SnakeNamingStrategy } from 'typeorm-naming-strategies';
 import { InboxMessage } from './entities/inbox-message.entity';
 import { OutboxMessage } from './entities/outbox-message.entity';
 import { MessagingTables1732000000000 } from './migrations/1732000000000-messaging-tables';
+import { StatementCounter } from './statement-counter';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
 type EntityList = MixedList<Function | string | EntitySchema>;
@@ -37,8 +38,9 @@ export function serviceDataSourceOptions(opts: ServiceDataSourceOptions): DataSo
     namingStrategy: new SnakeNamingStrategy(),
     synchronize: false,
     // TypeORM's error logging prints failing queries with their parameters: personal data. Errors are
-    // reported by the callers instead, by name and message.
+    // reported by the callers instead, by name and message. The logger only counts statements.
     logging: false,
+    logger: new StatementCounter(),
     poolSize: opts.poolSize ?? Number(process.env.DB_POOL_SIZE ?? 10),
     applicationName: opts.applicationName,
     extra: {
