@@ -142,6 +142,12 @@ async function main() {
     const maxRate = max.offered / max.seconds;
     const pgTxPerReferral = (after.pgTx - before.pgTx) / Math.max(1, max.started);
     const kafkaMsgsPerReferral = (after.kafkaMsgs - before.kafkaMsgs) / Math.max(1, max.started);
+    const statementsPerReferral = Object.fromEntries(
+      Object.keys(after.statements).map((k) => [
+        k,
+        round((after.statements[k] - before.statements[k]) / Math.max(1, max.started)),
+      ]),
+    );
     const result = {
       baseline: { kafkaMsgsPerSec: round(kafkaMsgsPerSec), pgTxPerSec: round(pgTxPerSec) },
       steady: {
@@ -203,6 +209,8 @@ async function main() {
           99,
         ),
         pgTxPerReferral: round(pgTxPerReferral),
+        pgStatementsPerReferral: round(Object.values(statementsPerReferral).reduce((a, b) => a + b, 0)),
+        pgStatementsPerReferralByService: statementsPerReferral,
         kafkaMsgsPerReferral: round(kafkaMsgsPerReferral),
       },
       ratios: { dbNormalised: round((maxRate * pgTxPerReferral) / pgTxPerSec, 3) },
@@ -468,14 +476,21 @@ async function counters(brokers: string[]) {
     for (const o of await admin.fetchTopicOffsets(topic)) msgs += Number(o.high);
   }
   await admin.disconnect();
-  return { pgTx: Number(tx), kafkaMsgs: msgs };
+  // Statements each service has sent to Postgres (sp_db_statements_total): round trips, which on this
+  // machine cost more than the work done in them.
+  const statements: Record<string, number> = {};
+  for (const s of SERVICES.filter((x) => x.database)) {
+    const text = await (await fetch(url(s.name, '/metrics'))).text();
+    statements[s.name] = Number(/^sp_db_statements_total ([\d.e+]+)/m.exec(text)?.[1] ?? NaN);
+  }
+  return { pgTx: Number(tx), kafkaMsgs: msgs, statements };
 }
 
 /**
  * CPU seconds used so far: each service's own and the whole machine's (from /proc/stat), so a phase's
  * figures show where the two cores went: services, or Postgres, Kafka and Redis ("infra" = machine
  * minus services minus this process). Read from /proc, not from the services' /metrics: measuring
- * costs the services nothing (scraping six /metrics every second had cost them about 0.1 core).
+ * costs the services nothing (scraping six /metrics every second had cost them about 0.035 core).
  */
 function cpuSeconds(pids: Record<string, number | undefined>): Map<string, number> {
   const out = new Map<string, number>();
