@@ -34,9 +34,10 @@ export interface OutboxRelayOptions {
 
 /**
  * Publishes committed outbox rows to Kafka. Each pass takes the advisory locks of the lanes no other
- * relay holds, claims their oldest unpublished rows with `FOR UPDATE SKIP LOCKED`, sends them with an
- * producer (acks=all) and marks them published in the same transaction. A crash between
- * the send and the commit republishes the rows: consumers absorb the duplicate by `ce_id`.
+ * relay holds, claims their oldest unpublished rows with `FOR UPDATE SKIP LOCKED` and marks them
+ * published (one statement), sends them with a producer (acks=all) and commits; a failed send rolls
+ * the mark back. A crash between the send and the commit republishes the rows: consumers absorb the
+ * duplicate by `ce_id`.
  */
 export class OutboxRelay {
   private readonly log: Logger;
@@ -165,22 +166,30 @@ export class OutboxRelay {
     await qr.connect();
     try {
       await qr.startTransaction();
-      const rows: OutboxRow[] = await qr.query(
+      // Claimed and marked published in one statement; a failed send rolls the mark back.
+      const claimed = await qr.query(
         `WITH lanes AS MATERIALIZED (
            SELECT l FROM generate_series(0, $1::int - 1) AS l WHERE pg_try_advisory_xact_lock($2::int, l)
+         ), claimed AS (
+           SELECT o.id FROM outbox o
+            WHERE o.published_at IS NULL AND o.lane IN (SELECT l FROM lanes)
+            ORDER BY o.id
+            LIMIT $3
+            FOR UPDATE OF o SKIP LOCKED
          )
-         SELECT o.id, o.ce_id, o.topic, o.key, o.type, o.source, o.time, o.data, o.created_at
-           FROM outbox o
-          WHERE o.published_at IS NULL AND o.lane IN (SELECT l FROM lanes)
-          ORDER BY o.id
-          LIMIT $3
-          FOR UPDATE OF o SKIP LOCKED`,
+         UPDATE outbox o SET published_at = now(), attempts = o.attempts + 1, last_error = NULL
+           FROM claimed WHERE o.id = claimed.id
+         RETURNING o.id, o.ce_id, o.topic, o.key, o.type, o.source, o.time, o.data, o.created_at`,
         [OUTBOX_LANES, LOCK_NAMESPACE, this.batchSize],
+        true, // the rows themselves (for an UPDATE, TypeORM otherwise answers [rows, count])
       );
+      const rows = claimed.records as OutboxRow[];
       if (rows.length === 0) {
         await qr.commitTransaction();
         return 0;
       }
+      // RETURNING has no order: the rows go out in the order they were written (per key, the order).
+      rows.sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
       try {
         const producer = await this.getProducer();
         await producer.sendBatch({ topicMessages: groupByTopic(rows), acks: -1 });
@@ -190,10 +199,6 @@ export class OutboxRelay {
         this.producer = undefined;
         throw err;
       }
-      await qr.query(
-        `UPDATE outbox SET published_at = now(), attempts = attempts + 1, last_error = NULL WHERE id = ANY($1::bigint[])`,
-        [rows.map((r) => r.id)],
-      );
       await qr.commitTransaction();
       const now = Date.now();
       for (const r of rows) {
