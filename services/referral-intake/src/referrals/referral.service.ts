@@ -297,8 +297,8 @@ export class ReferralService {
           `referral is ${row.status}; only a referral awaiting assessment can be assessed`,
         );
       }
-      const settings = await this.network.settings(m, row.pcn_code);
-      const autoOffer = dto.autoOffer ?? settings?.autoOffer ?? false;
+      // The PCN's default is read only when the assessment does not say.
+      const autoOffer = dto.autoOffer ?? (await this.network.settings(m, row.pcn_code))?.autoOffer ?? false;
       const now = new Date();
       await m.query(`UPDATE referral SET needs = $2, auto_offer = $3 WHERE id = $1`, [
         id,
