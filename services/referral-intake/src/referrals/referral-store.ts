@@ -69,6 +69,23 @@ export const OPEN_STATUSES: readonly ReferralStatus[] = [
   'accepted',
 ];
 
+/** A timeline entry's insert ($1 to $5); a second entry for the same cause (`ce_id`) is ignored. */
+const TIMELINE_INSERT = `INSERT INTO referral_timeline (referral_id, at, kind, detail, ce_id)
+  VALUES ($1, $2, $3, $4::jsonb, $5) ON CONFLICT (ce_id) DO NOTHING`;
+
+function timelineParams(
+  referralId: string,
+  entry: { kind: string; detail?: Record<string, unknown>; causeId?: string; at?: Date },
+): unknown[] {
+  return [
+    referralId,
+    entry.at ?? new Date(),
+    entry.kind,
+    JSON.stringify(entry.detail ?? {}),
+    entry.causeId ?? randomUUID(),
+  ];
+}
+
 /**
  * Reads and changes referral rows. Every change of status or responsible party writes a timeline
  * entry and publishes `referral.status-changed.v1` (and `referral.closed.v1` on closing) through the
@@ -130,15 +147,8 @@ export class ReferralStore {
     entry: { kind: string; detail?: Record<string, unknown>; causeId?: string; at?: Date },
   ): Promise<boolean> {
     const rows: unknown[] = await m.query(
-      `INSERT INTO referral_timeline (referral_id, at, kind, detail, ce_id) VALUES ($1, $2, $3, $4::jsonb, $5)
-       ON CONFLICT (ce_id) DO NOTHING RETURNING id`,
-      [
-        referralId,
-        entry.at ?? new Date(),
-        entry.kind,
-        JSON.stringify(entry.detail ?? {}),
-        entry.causeId ?? randomUUID(),
-      ],
+      `${TIMELINE_INSERT} RETURNING id`,
+      timelineParams(referralId, entry),
     );
     return rows.length > 0;
   }
@@ -152,25 +162,24 @@ export class ReferralStore {
     // still end on the status intake ends on. The timeline keeps each cause's own time.
     const previous = row.updated_at ? new Date(row.updated_at) : undefined;
     const stampedAt = previous && previous.getTime() >= at.getTime() ? new Date(previous.getTime() + 1) : at;
-    const fresh = await this.addTimeline(m, row.id, {
-      kind: change.kind,
-      detail: change.detail,
-      causeId: change.causeId,
-      at,
-    });
-    if (!fresh) return row;
     const closeReason = change.to === 'closed' ? (change.closeReason ?? row.close_reason ?? 'other') : null;
-    if (
-      change.to === row.status &&
-      change.responsibleParty === row.responsible_party &&
-      closeReason === row.close_reason
-    ) {
-      return row;
-    }
-    await m.query(
-      `UPDATE referral SET status = $2, responsible_party = $3, close_reason = $4, updated_at = now() WHERE id = $1`,
-      [row.id, change.to, change.responsibleParty, closeReason],
+    const moves =
+      change.to !== row.status ||
+      change.responsibleParty !== row.responsible_party ||
+      closeReason !== row.close_reason;
+    // One statement: the timeline entry, and the row's move only when that entry is new (a replayed
+    // cause changes nothing).
+    const entry = { kind: change.kind, detail: change.detail, causeId: change.causeId, at };
+    const [{ fresh }]: { fresh: boolean }[] = await m.query(
+      `WITH t AS (${TIMELINE_INSERT} RETURNING id),
+       u AS (
+         UPDATE referral SET status = $6, responsible_party = $7, close_reason = $8, updated_at = now()
+          WHERE id = $1 AND $9::boolean AND EXISTS (SELECT 1 FROM t)
+       )
+       SELECT EXISTS (SELECT 1 FROM t) AS fresh`,
+      [...timelineParams(row.id, entry), change.to, change.responsibleParty, closeReason, moves],
     );
+    if (!fresh || !moves) return row;
     const statusChanged: ReferralStatusChangedV1 = {
       referralId: row.id,
       pcnCode: row.pcn_code,
