@@ -478,3 +478,29 @@ describe('complementary suppression in /metrics/export.csv and /metrics/summary'
     expect(exact.body.closedByReason).toMatchObject({ 'no-contact': 9, 'person-declined': 3 });
   });
 });
+
+describe('an outcome that arrives before its referral’s receipt', () => {
+  it('waits for the receipt (who and where), then is published once', async () => {
+    const late = referral(PCN_A, ['loneliness']);
+    const key = createHmac('sha256', ICS_KEY).update(late.personKey, 'utf8').digest('hex');
+    const mine = () =>
+      analytics.events.filter((e) => e.type === 'analytics.outcome-recorded.v1' && e.subject === key);
+    await send(outcome(late, 'baseline', sw(14), '2025-06-02T09:00:00Z'));
+    await allConsumed();
+    const [held]: { published_at: Date | null }[] = await ds.query(
+      `SELECT published_at FROM outcome_record WHERE referral_id = $1`,
+      [late.id],
+    );
+    expect(held).toEqual({ published_at: null });
+
+    await send(received(late, '2025-06-01T09:00:00Z'));
+    const published = await waitFor(() => (mine().length ? mine() : undefined), {
+      message: "the late referral's outcome on sp.analytics.events.v1",
+    });
+    expect(published.map((e) => e.data)).toMatchObject([
+      { personKey: key, pcnCode: PCN_A, ageBand: '45-54', postcodeDistrict: 'LS7', stage: 'baseline' },
+    ]);
+    await allConsumed();
+    expect(mine()).toHaveLength(1);
+  });
+});

@@ -31,9 +31,9 @@ export class ReferralEventsConsumer {
     // Payloads were validated against the contract by the consumer before the handler runs.
     const data = ctx.getEvent().data as ReferralReceivedV1;
     const m = ctx.getManager();
-    await this.facts.received(m, data);
-    await this.analytics.flushStatusChanges(m, data.referralId);
-    await this.analytics.flushOutcomes(m, data.referralId);
+    const waiting = await this.facts.received(m, data);
+    if (waiting.statusesPending) await this.analytics.flushStatusChanges(m, data.referralId);
+    if (waiting.outcomesPending) await this.analytics.flushOutcomes(m, data.referralId);
   }
 
   @EventPattern(REFERRAL_ASSESSED_V1)

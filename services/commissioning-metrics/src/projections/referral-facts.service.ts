@@ -85,6 +85,11 @@ export class ReferralFactsService {
     );
   }
 
+  /**
+   * Records the referral's details from its receipt. Says whether status changes or outcomes that came
+   * before it still wait to be published (read in the same statement), so that the caller flushes only
+   * when there is something to flush.
+   */
   async received(
     m: EntityManager,
     r: {
@@ -97,8 +102,8 @@ export class ReferralFactsService {
       needs: string[];
       receivedAt: string;
     },
-  ): Promise<void> {
-    await m.query(
+  ): Promise<{ statusesPending: boolean; outcomesPending: boolean }> {
+    const [row]: { statuses_pending: boolean; outcomes_pending: boolean }[] = await m.query(
       `INSERT INTO referral_fact AS f (referral_id, pcn_code, ics_code, practice_code, person_key, age_band,
                                        postcode_district, needs, received_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
@@ -112,7 +117,12 @@ export class ReferralFactsService {
          -- The needs agreed at assessment replace the referrer's, whichever arrives first.
          needs = CASE WHEN f.assessed_at IS NULL THEN EXCLUDED.needs ELSE f.needs END,
          received_at = LEAST(f.received_at, EXCLUDED.received_at),
-         updated_at = now()`,
+         updated_at = now()
+       RETURNING
+         EXISTS (SELECT 1 FROM status_change s WHERE s.referral_id = $1 AND s.published_at IS NULL)
+           AS statuses_pending,
+         EXISTS (SELECT 1 FROM outcome_record o WHERE o.referral_id = $1 AND o.published_at IS NULL)
+           AS outcomes_pending`,
       [
         r.referralId,
         r.pcnCode,
@@ -125,6 +135,7 @@ export class ReferralFactsService {
         r.receivedAt,
       ],
     );
+    return { statusesPending: row.statuses_pending, outcomesPending: row.outcomes_pending };
   }
 
   async assessed(m: EntityManager, referralId: string, pcnCode: string, needs: string[], at: string) {
