@@ -154,23 +154,21 @@ export class MatchService implements OnModuleInit {
     for (const serviceId of [...new Set(serviceIds)]) {
       const tried: string[] = [];
       for (let i = 0; i < WAITLIST_BATCH; i++) {
-        const [room] = await m.query(
-          `SELECT 1 FROM service_load l JOIN service_profile p USING (service_id)
-            WHERE l.service_id = $1 AND NOT l.paused AND l.active + l.reserved < l.max_active
-              AND (l.week <> $2 OR l.offers_this_week < l.weekly_intake) AND l.weekly_intake > 0`,
-          [serviceId, week],
-        );
-        if (!room) break;
+        // The next waitlisted referral, if the service has room (one statement for both).
         const [next]: ReferralRow[] = await m.query(
           `SELECT r.* FROM referral_projection r
-            WHERE r.waitlisted_at IS NOT NULL AND NOT r.closed AND r.consent = 'granted' AND r.share_with_vcso
+            WHERE EXISTS (
+                    SELECT 1 FROM service_load l JOIN service_profile p USING (service_id)
+                     WHERE l.service_id = $1 AND NOT l.paused AND l.active + l.reserved < l.max_active
+                       AND (l.week <> $3 OR l.offers_this_week < l.weekly_intake) AND l.weekly_intake > 0)
+              AND r.waitlisted_at IS NOT NULL AND NOT r.closed AND r.consent = 'granted' AND r.share_with_vcso
               AND r.needs && (SELECT needs FROM service_profile WHERE service_id = $1)
               AND r.referral_id <> ALL($2::uuid[])
               AND NOT EXISTS (SELECT 1 FROM offers o WHERE o.referral_id = r.referral_id
                                 AND (o.service_id = $1 OR o.status IN ('pending', 'accepted')))
             ORDER BY r.urgent DESC, r.waitlisted_at, r.referral_id
             LIMIT 1 FOR UPDATE OF r SKIP LOCKED`,
-          [serviceId, tried],
+          [serviceId, tried, week],
         );
         if (!next) break;
         const { ranking } = await this.rank(m, next, { onlyServiceId: serviceId });
