@@ -183,12 +183,13 @@ export class OfferService {
     const place = await reservePlace(m, serviceId, week);
     if ('shortage' in place) return place;
     const now = new Date();
-    const expiresAt = new Date(
-      now.getTime() + (await this.offerExpiryDays(m, referral.pcn_code)) * 86_400_000,
-    );
+    // Open for the PCN's own number of days (pcn_settings), else OFFER_EXPIRY_DAYS: whole 24-hour days.
     const [offer]: OfferRow[] = await m.query(
       `INSERT INTO offers (id, referral_id, service_id, organisation_id, pcn_code, status, auto, week, created_by, created_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10) RETURNING *`,
+       VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9,
+               $9::timestamptz + COALESCE((SELECT offer_expiry_days FROM pcn_settings WHERE pcn_code = $5), $10::float8)
+                                 * interval '24 hours')
+       RETURNING *`,
       [
         randomUUID(),
         referral.referral_id,
@@ -199,9 +200,10 @@ export class OfferService {
         week,
         opts.createdBy,
         now,
-        expiresAt,
+        defaultOfferExpiryDays(),
       ],
     );
+    const expiresAt = new Date(offer.expires_at);
     const data: OfferMadeV1 = {
       ...this.ref(offer),
       auto: offer.auto,
@@ -210,15 +212,6 @@ export class OfferService {
     };
     await this.outbox.enqueue(m, { type: OFFER_MADE_V1, subject: offer.referral_id, data });
     return toOfferView(offer);
-  }
-
-  /** How long an offer of this PCN stays open: its own setting, else OFFER_EXPIRY_DAYS. */
-  private async offerExpiryDays(m: EntityManager, pcnCode: string): Promise<number> {
-    const rows: { offer_expiry_days: number }[] = await m.query(
-      `SELECT offer_expiry_days FROM pcn_settings WHERE pcn_code = $1`,
-      [pcnCode],
-    );
-    return rows[0]?.offer_expiry_days ?? defaultOfferExpiryDays();
   }
 
   /**
