@@ -31,7 +31,7 @@ function standIn(opts: { silentFirst: boolean; fetchEveryMs?: number }) {
         connect: async () => undefined,
         subscribe: async () => undefined,
         run: async () => {
-          setImmediate(() => c.emit(EVENTS.GROUP_JOIN, {}));
+          setImmediate(() => c.emit(EVENTS.GROUP_JOIN, { payload: { memberAssignment: {} } }));
           if (!(opts.silentFirst && n === 1) && opts.fetchEveryMs) {
             ticker = setInterval(() => c.emit(EVENTS.FETCH, {}), opts.fetchEveryMs);
           }

@@ -4,7 +4,8 @@ import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { toKafkaMessage } from '@sp/contracts';
-import { Admin, Kafka, Producer } from 'kafkajs';
+import { Admin, Consumer, Kafka, Producer } from 'kafkajs';
+import { register } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
 import { EventConsumer } from './event-consumer';
 import { kafkaBrokers } from './kafka-client';
@@ -56,7 +57,12 @@ describe('EventConsumer: inbox, retries and dead letters (real Kafka and Postgre
     await admin.disconnect();
   });
 
-  async function setup(label: string, handler = recordEffect, url?: string) {
+  async function setup(
+    label: string,
+    handler = recordEffect,
+    url?: string,
+    extra: { partitionStallMs?: number } = {},
+  ) {
     const topic = uniqueName(`test.${label}`).replace(/_/g, '-');
     await createTopics(admin, [topic, `${topic}.dlq`], 2);
     let ds: DataSource;
@@ -77,6 +83,7 @@ describe('EventConsumer: inbox, retries and dead letters (real Kafka and Postgre
       handlers: { [TEST_EVENT]: handler },
       registry: testRegistry(topic),
       sessionTimeoutMs: 6000,
+      ...extra,
     });
     cleanups.push(() => consumer.stop());
     await consumer.start();
@@ -200,4 +207,49 @@ describe('EventConsumer: inbox, retries and dead letters (real Kafka and Postgre
     expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 21 }, (_, i) => i + 1));
     expect(new Set(rows.map((r) => r.ce_id)).size).toBe(21);
   });
+
+  it('rebuilds a consumer whose partition stands still behind its end while the others flow', async () => {
+    const { topic, effects, consumer } = await setup('stuck-partition', recordEffect, undefined, {
+      partitionStallMs: 3000,
+    });
+    const stalls = async () =>
+      (await register.getSingleMetricAsString('sp_consumer_partition_stalls_total'))
+        .split('\n')
+        .filter((l) => l.includes(`consumer="it-stuck-partition"`))
+        .map((l) => Number(l.split(' ').pop()))
+        .reduce((a, b) => a + b, 0);
+    const send = (partition: number, from: number, n: number) =>
+      producer.send({
+        topic,
+        messages: Array.from({ length: n }, (_, i) => ({ ...event(`p${partition}`, from + i), partition })),
+      });
+    await send(0, 1, 5);
+    await send(1, 1, 5);
+    await waitFor(async () => (await effects()).length === 10, { message: 'the first 10 handled' });
+    expect(await stalls()).toBe(0);
+
+    // The symptom seen after a broker restart, made on purpose: partition 0 is still assigned and the
+    // consumer still fetches and heartbeats, but no batch of partition 0 reaches it.
+    const inner = (consumer as unknown as { consumer: Consumer }).consumer;
+    inner.pause([{ topic, partitions: [0] }]);
+    const t0 = Date.now();
+    await send(0, 6, 5);
+    await send(1, 6, 5);
+    await waitFor(async () => (await effects()).filter((e) => e.key === 'p1').length === 10, {
+      message: 'partition 1 flows',
+    });
+    expect((await effects()).filter((e) => e.key === 'p0')).toHaveLength(5);
+
+    await waitFor(async () => (await effects()).filter((e) => e.key === 'p0').length === 10, {
+      timeoutMs: 30_000,
+      message: 'partition 0 handled after the consumer was rebuilt',
+    });
+    const waited = Date.now() - t0;
+    expect(waited).toBeGreaterThanOrEqual(3000); // not before the allowance ran out
+    expect(await stalls()).toBe(1);
+    const rows = await effects();
+    expect(rows).toHaveLength(20);
+    expect(new Set(rows.map((r) => r.ce_id)).size).toBe(20);
+    expect(consumer.status).toBe('running');
+  }, 60_000);
 });

@@ -31,4 +31,9 @@ export const messagingMetrics = {
     'Consumers rebuilt after showing no fetch, heartbeat or batch for CONSUMER_STALL_MS',
     ['consumer'],
   ),
+  partitionStalls: counter(
+    'sp_consumer_partition_stalls_total',
+    'Consumers rebuilt because an assigned partition stayed behind, unmoved and without a batch for CONSUMER_PARTITION_STALL_MS',
+    ['consumer', 'topic'],
+  ),
 };
