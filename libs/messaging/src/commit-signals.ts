@@ -47,7 +47,7 @@ export class CommitSignals {
    * `subject` commits in this process, otherwise after a growing pause (250 ms doubling to 1 s). The
    * timer only matters when another instance handles the event; each re-check is a database read, and
    * under load a faster timer (it was 50 ms doubling to 400 ms) made these reads 6 of a referral's 43
-   * statements in intake, load that slowed the very events being waited for.
+   * statements in intake: load on Postgres for no answer sooner.
    */
   async until<T>(
     subject: string,

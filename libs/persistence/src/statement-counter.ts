@@ -13,9 +13,9 @@ export const dbStatements: Counter<string> =
   });
 
 /**
- * TypeORM's logger, used only to count statements: every round trip to Postgres costs both processes a
- * wake-up, and on a small machine their number, more than their size, sets what a referral costs. It
- * writes nothing: TypeORM's own logging prints failing queries with their parameters, which can be
+ * TypeORM's logger, used only to count statements: each is a round trip, a load on Postgres that
+ * the benchmark reports per referral (cutting them by a quarter did not measurably lower a
+ * referral's CPU on the 2-core machine, so this is a count of load, not of cost). It writes nothing: TypeORM's own logging prints failing queries with their parameters, which can be
  * personal data; errors are reported by their callers instead.
  */
 export class StatementCounter implements TypeOrmLogger {
