@@ -128,11 +128,19 @@ describe(`chaos: ${REFERRALS} referrals to their end while the platform is broke
       recoveryTimeoutMs: 120_000,
     });
     if (WITH_FAULTS) injector.start();
+    // Which groups hold the lag, largest first: after a fault, whose backlog it is.
+    const byGroup = (lag: Record<string, number>) => {
+      const held = Object.entries(lag)
+        .filter(([, n]) => n > 0)
+        .sort((a, b) => b[1] - a[1])
+        .map(([g, n]) => `${g} ${n}`);
+      return held.length ? ` (${held.join(', ')})` : '';
+    };
     const ticker = setInterval(() => {
       const lag = monitor.lagSamples[monitor.lagSamples.length - 1]?.lag;
       progress(
         `${secs(Date.now() - t0)}: ${created} created, ${journeys.length} ended (${journeys.filter((j) => j.error).length} failed), ` +
-          `${api.totalRetries} retries, faults ${injector.records.length}/${FAULTS.length}, lag ${lag ? monitor.totalLag(lag) : '?'}`,
+          `${api.totalRetries} retries, faults ${injector.records.length}/${FAULTS.length}, lag ${lag ? `${monitor.totalLag(lag)}${byGroup(lag)}` : '?'}`,
       );
     }, 15_000);
     let next = 0;
