@@ -86,3 +86,78 @@ describe('EventConsumer watchdog', () => {
     expect(made[0].disconnected).toBe(true);
   });
 });
+
+describe('EventConsumer partition check', () => {
+  /**
+   * A stand-in whose broker says partition 0 of the topic is 5 behind and never moves; the one batch
+   * handed over is a poison message whose dead-lettering hangs until released, so the batch is in hand
+   * while the group is rejoined. What Kafka does is covered by event-consumer.int-spec.ts.
+   */
+  it('still sees a stuck partition after a rejoin that happened while one of its batches was in hand', async () => {
+    const topic = 'sp.referral.events.v1';
+    let releaseSend!: () => void;
+    const sendHeld = new Promise<void>((r) => (releaseSend = r));
+    const made: EventEmitter[] = [];
+    let eachBatch!: (p: unknown) => Promise<void>;
+    const kafka = {
+      consumer: () => {
+        const c = new EventEmitter();
+        made.push(c);
+        return {
+          events: EVENTS,
+          on: (e: string, fn: (...a: unknown[]) => void) => c.on(e, fn),
+          connect: async () => undefined,
+          subscribe: async () => undefined,
+          run: async (o: { eachBatch: (p: unknown) => Promise<void> }) => {
+            eachBatch = o.eachBatch;
+            setImmediate(() =>
+              c.emit(EVENTS.GROUP_JOIN, { payload: { memberAssignment: { [topic]: [0] } } }),
+            );
+          },
+          disconnect: async () => undefined,
+        };
+      },
+      producer: () => ({
+        connect: async () => undefined,
+        disconnect: async () => undefined,
+        send: () => sendHeld,
+      }),
+      admin: () => ({
+        connect: async () => undefined,
+        disconnect: async () => undefined,
+        fetchOffsets: async () => [{ topic, partitions: [{ partition: 0, offset: '5' }] }],
+        fetchTopicOffsets: async () => [{ partition: 0, offset: '10', high: '10', low: '0' }],
+      }),
+    } as unknown as Kafka;
+    const consumer = new EventConsumer({
+      name: 'partition-test',
+      kafka,
+      dataSource: {} as DataSource,
+      topics: [topic],
+      handlers: {},
+      stallMs: 60_000,
+      partitionStallMs: 400,
+    });
+    await consumer.start();
+    while (!eachBatch) await new Promise((r) => setTimeout(r, 10));
+    const batch = eachBatch({
+      batch: { topic, partition: 0, messages: [{ offset: '5', key: null, value: Buffer.from('{not json') }] },
+      resolveOffset: () => undefined,
+      heartbeat: async () => undefined,
+      commitOffsetsIfNecessary: async () => undefined,
+      isRunning: () => true,
+      isStale: () => false,
+    });
+    // In hand for well past the allowance: no rebuild while it is.
+    await new Promise((r) => setTimeout(r, 300));
+    made[0].emit(EVENTS.GROUP_JOIN, { payload: { memberAssignment: { [topic]: [0] } } }); // a rejoin
+    await new Promise((r) => setTimeout(r, 900));
+    expect(made).toHaveLength(1);
+    releaseSend();
+    await batch;
+    const t0 = Date.now();
+    while (made.length < 2 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+    expect(made).toHaveLength(2); // rebuilt once the batch was out of hand and the allowance had run
+    await consumer.stop();
+  }, 20_000);
+});

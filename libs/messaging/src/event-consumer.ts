@@ -205,8 +205,10 @@ export class EventConsumer {
       for (const p of partitions) {
         const key = `${topic}:${p}`;
         keep.add(key);
-        const w = this.partitions.get(key);
-        this.partitions.set(key, { batchAt: now, inFlight: w?.inFlight ?? 0 });
+        // Updated in place: a batch still in hand holds this same object and counts itself out of it.
+        const w = this.watch(topic, p);
+        w.batchAt = now;
+        w.behind = undefined;
       }
     }
     for (const [key, w] of this.partitions)
