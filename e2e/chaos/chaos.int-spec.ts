@@ -35,6 +35,8 @@ const ARTIFACTS = path.join(ROOT, 'e2e', 'artifacts', 'chaos');
 /** Lines of the platform's output worth counting: each a recovery path that was taken. */
 const NOTABLE: Record<string, RegExp> = {
   'consumer crashes': /consumer crashed/g,
+  'stuck partitions': /stuck at committed/g,
+  'silent consumers': /no fetch, heartbeat or batch/g,
   'batches handed back': /giving the batch back/g,
   'dead letters': /dead-lettering/g,
   deadlocks: /deadlock detected/g,
