@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import { EventConsumer } from './event-consumer';
+import { EventConsumer, msFromEnv } from './event-consumer';
 
 const EVENTS = {
   FETCH_START: 'consumer.fetch_start',
@@ -160,4 +160,21 @@ describe('EventConsumer partition check', () => {
     expect(made).toHaveLength(2); // rebuilt once the batch was out of hand and the allowance had run
     await consumer.stop();
   }, 20_000);
+});
+
+describe('msFromEnv', () => {
+  it('reads a whole number of milliseconds, 0 included, and falls back when unset or empty', () => {
+    expect(msFromEnv('X_MS', 45_000, {})).toBe(45_000);
+    expect(msFromEnv('X_MS', 45_000, { X_MS: ' ' })).toBe(45_000);
+    expect(msFromEnv('X_MS', 45_000, { X_MS: '20000' })).toBe(20_000);
+    expect(msFromEnv('X_MS', 45_000, { X_MS: '0' })).toBe(0);
+  });
+
+  it('refuses anything else, naming the variable', () => {
+    for (const bad of ['20s', '-1', '1.5', 'off']) {
+      expect(() => msFromEnv('CONSUMER_PARTITION_STALL_MS', 1, { CONSUMER_PARTITION_STALL_MS: bad })).toThrow(
+        `CONSUMER_PARTITION_STALL_MS must be a whole number of milliseconds, 0 or more (got "${bad}")`,
+      );
+    }
+  });
 });

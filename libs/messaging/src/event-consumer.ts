@@ -9,6 +9,20 @@ import { messagingMetrics } from './metrics';
 import { describe } from './outbox-relay';
 import { backoffMs, isTransientError, PermanentError, sleep } from './transient-error';
 
+/**
+ * A duration in milliseconds from the environment: a whole number, at least 0. Anything else stops
+ * the service with the variable named (a typo must not turn a watchdog into a loop or switch it off).
+ */
+export function msFromEnv(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 0) {
+    throw new Error(`${name} must be a whole number of milliseconds, 0 or more (got "${raw}")`);
+  }
+  return ms;
+}
+
 function defaultGiveUp(): void {
   process.exit(70);
 }
@@ -43,18 +57,20 @@ export interface EventConsumerOptions {
   chunkSize?: number;
   /**
    * A running consumer that neither fetches nor handles a batch for this long is rebuilt (45 s;
-   * CONSUMER_STALL_MS). An idle consumer fetches every 5 s; one that stops without a word (seen once in
-   * the chaos test, after the broker was killed while a newly started consumer joined its group) would
-   * otherwise sit with its partitions' lag growing and its health saying "running".
+   * CONSUMER_STALL_MS; 0 turns it off). An idle consumer fetches every 5 s; one that stops without a
+   * word (seen once in the chaos test, after the broker was killed while a newly started consumer
+   * joined its group) would otherwise sit with its partitions' lag growing and its health saying
+   * "running".
    */
   stallMs?: number;
   /**
    * An assigned partition that stays behind its end (committed offset below the high watermark, the
-   * committed offset not moving) with no batch started for it for this long is a stuck partition, and
-   * the consumer is rebuilt (20 s; CONSUMER_PARTITION_STALL_MS). Checked against the broker every
-   * quarter of it. Seen in the chaos test after a broker restart: the consumer went on fetching and
-   * heartbeating, its other partitions flowed, and one partition stood 63 messages short for good.
-   * A consumer that pauses partitions on purpose would need this turned off (0); none here does.
+   * committed offset not moving) with no batch started for it for this long is a stuck partition,
+   * and the consumer is rebuilt (20 s; CONSUMER_PARTITION_STALL_MS; 0 turns it off). Checked against
+   * the broker every quarter of it. Seen in the chaos test after a broker restart, and after a
+   * consumer's own restart with the broker up: the consumer went on fetching and heartbeating, its
+   * other partitions flowed, and one partition stood still, 63 to 170 messages short, for good. A
+   * consumer that pauses partitions on purpose would need this turned off (0); none here does.
    */
   partitionStallMs?: number;
 }
@@ -104,9 +120,8 @@ export class EventConsumer {
     this.handlers = opts.handlers instanceof Map ? opts.handlers : new Map(Object.entries(opts.handlers));
     this.registry = opts.registry ?? contractsRegistry;
     this.chunkSize = Math.max(1, opts.chunkSize ?? Number(process.env.CONSUMER_CHUNK_SIZE ?? 25));
-    this.stallMs = opts.stallMs ?? Number(process.env.CONSUMER_STALL_MS ?? 45_000);
-    this.partitionStallMs =
-      opts.partitionStallMs ?? Number(process.env.CONSUMER_PARTITION_STALL_MS ?? 20_000);
+    this.stallMs = opts.stallMs ?? msFromEnv('CONSUMER_STALL_MS', 45_000);
+    this.partitionStallMs = opts.partitionStallMs ?? msFromEnv('CONSUMER_PARTITION_STALL_MS', 20_000);
   }
 
   get status(): ConsumerState {
@@ -116,8 +131,10 @@ export class EventConsumer {
   async start(): Promise<void> {
     this.state = 'starting';
     await this.connect();
-    this.watchdog = setInterval(() => this.checkStalled(), Math.max(50, Math.min(5000, this.stallMs / 3)));
-    this.watchdog.unref();
+    if (this.stallMs > 0) {
+      this.watchdog = setInterval(() => this.checkStalled(), Math.max(50, Math.min(5000, this.stallMs / 3)));
+      this.watchdog.unref();
+    }
     if (this.partitionStallMs > 0) {
       this.partitionCheck = setInterval(
         () => void this.checkPartitions(),
