@@ -16,13 +16,20 @@ export interface FaultRecord {
   injectMs: number;
   /** From injection until every /health was ready again. */
   readyMs?: number;
-  /** From injection until the consumers' lag was back to where it stood before the fault. */
+  /** From injection until the consumers' lag was back to its level before the fault. */
   recoveryMs?: number;
+  /** That level: the highest total lag sampled in the LEVEL_WINDOW_MS before the fault. */
   lagBefore: number;
   error?: string;
 }
 
 const HOLD_MS = Number(process.env.CHAOS_OUTAGE_MS ?? 3000);
+/**
+ * Under load the lag swings with every fetch and commit (200 to 1,000 messages within a minute on
+ * the 2-core machine), so one sample taken at the moment of the fault is not its level: a fault
+ * that struck just after a low sample could never get back "below" it while load continued.
+ */
+const LEVEL_WINDOW_MS = 30_000;
 
 function restartKafka(signal: 'SIGKILL' | 'SIGTERM'): Fault['inject'] {
   return async (h) => {
@@ -121,7 +128,7 @@ export class FaultInjector {
   }
 
   private async injectOne(fault: Fault): Promise<void> {
-    const lagBefore = await this.currentLag();
+    const lagBefore = this.levelBefore(await this.currentLag());
     const at = Date.now();
     const record: FaultRecord = { name: fault.name, atMs: at - this.opts.t0, injectMs: 0, lagBefore };
     this.records.push(record);
@@ -145,6 +152,16 @@ export class FaultInjector {
       }
       await sleep(500);
     }
+  }
+
+  /** The highest total lag in the last LEVEL_WINDOW_MS of the monitor's samples and `now`. */
+  private levelBefore(now: number): number {
+    const since = Date.now() - LEVEL_WINDOW_MS;
+    const values = this.monitor.lagSamples
+      .filter((s) => s.t >= since && s.lag !== null)
+      .map((s) => this.monitor.totalLag(s.lag!));
+    if (Number.isFinite(now)) values.push(now);
+    return values.length ? Math.max(...values) : Number.POSITIVE_INFINITY;
   }
 
   private async currentLag(): Promise<number> {
