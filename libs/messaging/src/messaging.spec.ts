@@ -21,6 +21,7 @@ describe('isTransientError', () => {
     [new Error('Connection terminated unexpectedly')],
     [{ message: 'query failed', driverError: { code: 'ECONNRESET' } }],
     [{ retriable: true, message: 'kafka leader not available' }],
+    [{ code: '0A000', message: 'cached plan must not change result type' }],
   ])('treats %o as transient', (err) => expect(isTransientError(err)).toBe(true));
 
   it.each([

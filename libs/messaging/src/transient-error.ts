@@ -27,6 +27,8 @@ const TRANSIENT_MESSAGES = [
   /Client has encountered a connection error/i,
   /Connection is not established/i,
   /the database system is (starting up|shutting down|in recovery mode)/i,
+  // A statement prepared before a migration changed its columns: the retry prepares it afresh.
+  /cached plan must not change result type/i,
 ];
 
 /** Thrown by a handler for a message that will never succeed: dead-lettered at once, no retries. */

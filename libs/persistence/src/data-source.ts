@@ -3,6 +3,7 @@ import { SnakeNamingStrategy } from 'typeorm-naming-strategies';
 import { InboxMessage } from './entities/inbox-message.entity';
 import { OutboxMessage } from './entities/outbox-message.entity';
 import { MessagingTables1732000000000 } from './migrations/1732000000000-messaging-tables';
+import { PreparingClient, preparedStatementsEnabled } from './prepared-statements';
 import { StatementCounter } from './statement-counter';
 
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -47,6 +48,8 @@ export function serviceDataSourceOptions(opts: ServiceDataSourceOptions): DataSo
       // A dead database must fail a query quickly (health goes unready) rather than hang the caller.
       connectionTimeoutMillis: 5000,
       idleTimeoutMillis: 30000,
+      // Each parameterised statement is prepared once per connection (see PreparingClient).
+      ...(preparedStatementsEnabled() ? { Client: PreparingClient } : {}),
     },
   };
 }

@@ -35,5 +35,16 @@ describe('transactionWithRetry', () => {
     await expect(transactionWithRetry(ds, async () => 'placed')).rejects.toBe(boom);
     expect(calls()).toBe(1);
     expect(isRetryableTransactionError({ code: '23505' })).toBe(false);
+    // The same SQLSTATE for another unsupported feature is not a stale prepared plan.
+    expect(
+      isRetryableTransactionError({ code: '0A000', message: 'FOR UPDATE is not allowed with GROUP BY' }),
+    ).toBe(false);
+  });
+
+  it('tries again when a migration changed the columns under a prepared statement', async () => {
+    const stale = { driverError: { code: '0A000', message: 'cached plan must not change result type' } };
+    const { ds, calls } = fakeDataSource([stale]);
+    await expect(transactionWithRetry(ds, async () => 'placed')).resolves.toBe('placed');
+    expect(calls()).toBe(2);
   });
 });

@@ -1,10 +1,14 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { isStalePlan } from './prepared-statements';
 
-/** Postgres asks for the transaction to be tried again: a deadlock it broke, or a serialisation failure. */
+/**
+ * Postgres asks for the transaction to be tried again: a deadlock it broke, a serialisation
+ * failure, or a prepared statement whose columns a migration changed (prepared afresh on the retry).
+ */
 export function isRetryableTransactionError(err: unknown): boolean {
   const code = (err as { code?: unknown; driverError?: { code?: unknown } } | null)?.code;
   const driverCode = (err as { driverError?: { code?: unknown } } | null)?.driverError?.code;
-  return [code, driverCode].some((c) => c === '40P01' || c === '40001');
+  return [code, driverCode].some((c) => c === '40P01' || c === '40001') || isStalePlan(err);
 }
 
 /**
