@@ -177,4 +177,10 @@ describe('msFromEnv', () => {
       );
     }
   });
+  it('holds a minimum when given one, and says so', () => {
+    expect(msFromEnv('HTTP_KEEP_ALIVE_MS', 65_000, { HTTP_KEEP_ALIVE_MS: '1000' }, 1000)).toBe(1000);
+    expect(() => msFromEnv('HTTP_KEEP_ALIVE_MS', 65_000, { HTTP_KEEP_ALIVE_MS: '999' }, 1000)).toThrow(
+      'HTTP_KEEP_ALIVE_MS must be a whole number of milliseconds, at least 1000 (got "999")',
+    );
+  });
 });

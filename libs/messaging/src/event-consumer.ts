@@ -10,15 +10,22 @@ import { describe } from './outbox-relay';
 import { backoffMs, isTransientError, PermanentError, sleep } from './transient-error';
 
 /**
- * A duration in milliseconds from the environment: a whole number, at least 0. Anything else stops
- * the service with the variable named (a typo must not turn a watchdog into a loop or switch it off).
+ * A duration in milliseconds from the environment: a whole number, at least `min` (0 unless given).
+ * Anything else stops the service with the variable named (a typo must not turn a watchdog into a
+ * loop or switch it off).
  */
-export function msFromEnv(name: string, fallback: number, env: NodeJS.ProcessEnv = process.env): number {
+export function msFromEnv(
+  name: string,
+  fallback: number,
+  env: NodeJS.ProcessEnv = process.env,
+  min = 0,
+): number {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === '') return fallback;
   const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms < 0) {
-    throw new Error(`${name} must be a whole number of milliseconds, 0 or more (got "${raw}")`);
+  if (!Number.isInteger(ms) || ms < min) {
+    const least = min === 0 ? '0 or more' : `at least ${min}`;
+    throw new Error(`${name} must be a whole number of milliseconds, ${least} (got "${raw}")`);
   }
   return ms;
 }

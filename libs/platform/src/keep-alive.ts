@@ -1,16 +1,9 @@
+import { msFromEnv } from '@sp/messaging';
 import type { Server } from 'node:http';
 
-/** How long an idle client connection is kept open (HTTP_KEEP_ALIVE_MS). */
+/** How long an idle client connection is kept open (HTTP_KEEP_ALIVE_MS, at least 1 s). */
 export function keepAliveMs(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.HTTP_KEEP_ALIVE_MS;
-  if (raw === undefined || raw === '') return 65_000;
-  const ms = Number(raw);
-  if (!Number.isInteger(ms) || ms < 1000) {
-    throw new Error(
-      `HTTP_KEEP_ALIVE_MS must be a whole number of milliseconds, at least 1000 (got "${raw}")`,
-    );
-  }
-  return ms;
+  return msFromEnv('HTTP_KEEP_ALIVE_MS', 65_000, env, 1000);
 }
 
 /**
