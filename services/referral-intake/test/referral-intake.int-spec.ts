@@ -128,12 +128,14 @@ afterAll(async () => {
 describe('the network', () => {
   it('reads PCNs with practices and default settings, for any signed-in role', async () => {
     const one = await call<{
+      id: string;
       code: string;
       practices: { code: string }[];
       settings: object;
       icsCode: string;
     }>('GET', `/pcns/${PCN_A}`, tokens.vcso1);
     expect(one.status).toBe(200);
+    expect(one.body.id).toBe(PCN_A);
     expect(one.body.icsCode).toBe('QWO');
     expect(one.body.practices.map((p) => p.code)).toEqual([PRACTICE_A1, PRACTICE_A2]);
     expect(one.body.settings).toEqual({ offerExpiryDays: 14, autoOffer: false });
@@ -144,6 +146,19 @@ describe('the network', () => {
     );
     expect(all.body.items.map((p) => p.code)).toEqual([PCN_A, PCN_B]);
     expect(all.body.items[1].settings).toEqual({ offerExpiryDays: 7, autoOffer: true });
+    // Paged like every list.
+    const second = await call('GET', '/pcns?page=2&pageSize=1', tokens.referrerA1);
+    expect(second.body).toMatchObject({
+      page: 2,
+      pageSize: 1,
+      total: 2,
+      items: [{ id: PCN_B, code: PCN_B }],
+    });
+    const past = await call('GET', '/pcns?page=3&pageSize=1', tokens.referrerA1);
+    expect(past.body).toMatchObject({ page: 3, pageSize: 1, total: 2, items: [] });
+    const badPage = await call<Problem>('GET', '/pcns?pageSize=0', tokens.referrerA1);
+    expect(badPage.status).toBe(400);
+    expect(JSON.stringify(badPage.body)).toContain('pageSize must be at least 1');
     expect((await call('GET', '/pcns/U99999', tokens.admin)).status).toBe(404);
     expect((await call('GET', '/pcns', undefined)).status).toBe(401);
   });

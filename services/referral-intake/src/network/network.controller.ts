@@ -1,6 +1,7 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@sp/auth';
+import { PageQuery } from '@sp/platform';
 import { CreatePcnDto, PcnView } from './pcn.dto';
 import { NetworkService } from './network.service';
 
@@ -17,9 +18,8 @@ export class NetworkController {
   }
 
   @Get()
-  async list(): Promise<{ items: PcnView[]; page: number; pageSize: number; total: number }> {
-    const items = await this.network.list();
-    return { items, page: 1, pageSize: items.length, total: items.length };
+  list(@Query() q: PageQuery): Promise<{ items: PcnView[]; page: number; pageSize: number; total: number }> {
+    return this.network.list(q);
   }
 
   @Get(':code')

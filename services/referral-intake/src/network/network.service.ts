@@ -2,7 +2,7 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import { PCN_REGISTERED_V1, type PcnRegisteredV1 } from '@sp/contracts';
 import { Postcode } from '@sp/domain';
 import { OutboxWriter } from '@sp/messaging';
-import { ValidationProblem } from '@sp/platform';
+import { PageQuery, pageOf, ValidationProblem } from '@sp/platform';
 import { DataSource, EntityManager } from 'typeorm';
 import { CreatePcnDto, PcnView } from './pcn.dto';
 
@@ -117,8 +117,17 @@ export class NetworkService {
     });
   }
 
-  async list(): Promise<PcnView[]> {
-    return this.load(this.ds.manager);
+  /** One page of the network, by PCN code. */
+  async list(q: PageQuery): Promise<{ items: PcnView[]; page: number; pageSize: number; total: number }> {
+    const { page, pageSize, offset } = pageOf(q);
+    return this.ds.transaction('REPEATABLE READ', async (m) => {
+      const [{ total }]: { total: number }[] = await m.query(`SELECT count(*)::int AS total FROM pcn`);
+      const pcns: PcnRow[] = await m.query(`SELECT * FROM pcn ORDER BY code LIMIT $1 OFFSET $2`, [
+        pageSize,
+        offset,
+      ]);
+      return { items: await this.views(m, pcns), page, pageSize, total };
+    });
   }
 
   async get(code: string): Promise<PcnView> {
@@ -153,16 +162,20 @@ export class NetworkService {
     return { pcnKnown: row.pcn_known, practicePcn: row.practice_pcn };
   }
 
-  private async load(m: EntityManager, codes?: string[]): Promise<PcnView[]> {
-    const pcns: PcnRow[] = codes
-      ? await m.query(`SELECT * FROM pcn WHERE code = ANY($1) ORDER BY code`, [codes])
-      : await m.query(`SELECT * FROM pcn ORDER BY code`);
+  private async load(m: EntityManager, codes: string[]): Promise<PcnView[]> {
+    const pcns: PcnRow[] = await m.query(`SELECT * FROM pcn WHERE code = ANY($1) ORDER BY code`, [codes]);
+    return this.views(m, pcns);
+  }
+
+  private async views(m: EntityManager, pcns: PcnRow[]): Promise<PcnView[]> {
     if (pcns.length === 0) return [];
     const practices: PracticeRow[] = await m.query(
       `SELECT * FROM practice WHERE pcn_code = ANY($1) ORDER BY code`,
       [pcns.map((p) => p.code)],
     );
     return pcns.map((p) => ({
+      // A PCN is known by its ODS code; `id` carries it too, as every resource carries its id.
+      id: p.code,
       code: p.code,
       name: p.name,
       icsCode: p.ics_code,

@@ -115,6 +115,8 @@ export class CreatePcnDto {
 
 /** A PCN as the API answers it. */
 export interface PcnView {
+  /** The PCN's ODS code, as `code`. */
+  id: string;
   code: string;
   name: string;
   icsCode: string;
