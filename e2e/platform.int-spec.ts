@@ -157,6 +157,13 @@ describe('npm start: the whole platform from outside', () => {
     const me = await fetch(url('gateway', '/api/v1/me'), { headers: { authorization: `Bearer ${token}` } });
     expect(me.status).toBe(200);
     expect(await me.json()).toMatchObject({ sub: 'e2e-ops', role: 'pcn_ops', pcn: 'U00001' });
+    // The scheme is case-insensitive, at the gateway as at the services (RFC 9110 11.1).
+    for (const target of ['gateway', 'referral-intake']) {
+      const lower = await fetch(url(target, '/api/v1/pcns'), {
+        headers: { authorization: `bearer ${token}` },
+      });
+      expect({ target, status: lower.status }).toEqual({ target, status: 200 });
+    }
   });
 
   it("carries no personal data on any topic or in any log line through a referral's whole journey", async () => {

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { JwtVerifier } from '@sp/auth';
+import { bearerToken, JwtVerifier } from '@sp/auth';
 import { discardUnreadBody } from '@sp/platform';
 import type { NextFunction, Request, Response } from 'express';
 import { Agent, type ClientRequest, type IncomingMessage } from 'node:http';
@@ -78,8 +78,8 @@ export function mountProxies(app: NestExpressApplication): void {
       },
     });
     app.use(route.prefix, async (req: Request, res: Response, next: NextFunction) => {
-      const header = req.headers.authorization;
-      const token = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+      // The same reading as the services' guard: the scheme is case-insensitive (RFC 9110 11.1).
+      const token = bearerToken(req.headers.authorization);
       if (!token) return problem(res, 401, 'Unauthorized', 'a bearer token is required');
       try {
         await verifier.verify(token);
