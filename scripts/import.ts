@@ -4,13 +4,15 @@
  *                    into vcso-capacity's database and matching's (matching measures people's
  *                    district centroids against services with it), from one read of the file.
  *   referrals FILE [--pcn U00001] [--url http://localhost:3000] [--report FILE]
+ *                    (the default URL is the gateway's port, GATEWAY_PORT or 3000 + SP_PORT_OFFSET,
+ *                    as npm start serves it)
  *                    streams a CSV or NDJSON file (by extension) to the running platform's
  *                    POST /api/v1/referrals/import with a dev token (pcn_ops of --pcn, or of the
  *                    first row's PCN), shows progress on stderr, writes the per-row report to
  *                    --report (default FILE.report.ndjson) and prints the summary.
  */
 import { mintDevToken } from '@sp/auth';
-import { csvRecords } from '@sp/platform';
+import { csvRecords, servicePort } from '@sp/platform';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -241,7 +243,7 @@ async function main(argv: string[]): Promise<number> {
       if (!file || file.startsWith('--')) break;
       return importReferralFile(file, {
         pcn: flag(argv, '--pcn'),
-        url: flag(argv, '--url') ?? 'http://localhost:3000',
+        url: flag(argv, '--url') ?? `http://localhost:${servicePort('gateway')}`,
         report: flag(argv, '--report') ?? `${file}.report.ndjson`,
       });
   }

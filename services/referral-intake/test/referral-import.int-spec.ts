@@ -428,14 +428,14 @@ describe('POST /referrals/import', () => {
 
 describe('npm run import -- referrals', () => {
   const root = resolve(__dirname, '../../..');
-  const cli = (args: string[]) =>
+  const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((done, fail) => {
       const child = spawn(
         process.execPath,
         ['-r', '@swc-node/register', 'scripts/import.ts', 'referrals', ...args],
         {
           cwd: root,
-          env: { ...process.env },
+          env: { ...process.env, ...env },
           stdio: ['ignore', 'pipe', 'pipe'],
         },
       );
@@ -471,13 +471,9 @@ describe('npm run import -- referrals', () => {
     expect(report[7]).toMatchObject({ row: 8, status: 'refused', errors: [{ field: 'patient.postcode' }] });
     expect(report[30]).toMatchObject({ summary: { rows: 30, created: 28, refused: 2 } });
 
-    const again = await cli([
-      file,
-      '--url',
-      `http://127.0.0.1:${PORT}`,
-      '--report',
-      join(dir, 'again.ndjson'),
-    ]);
+    // Without --url it goes where npm start serves the gateway: GATEWAY_PORT (or 3000 shifted by
+    // SP_PORT_OFFSET). Here that port is this service's, which serves the same route.
+    const again = await cli([file, '--report', join(dir, 'again.ndjson')], { GATEWAY_PORT: String(PORT) });
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/referrals: 30 rows, 0 created, 28 duplicates, 2 refused/);
   }, 120_000);
