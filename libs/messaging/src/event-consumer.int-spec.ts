@@ -7,7 +7,7 @@ import { toKafkaMessage } from '@sp/contracts';
 import { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { register } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
-import { EventConsumer } from './event-consumer';
+import { EventBatchHandler, EventConsumer } from './event-consumer';
 import { kafkaBrokers } from './kafka-client';
 import { PermanentError } from './transient-error';
 import {
@@ -20,10 +20,10 @@ import {
   testRegistry,
 } from '../test/messaging-fixtures';
 
-const event = (key: string, seq: number, id: string = randomUUID()) =>
+const event = (key: string, seq: number, id: string = randomUUID(), type = TEST_EVENT) =>
   toKafkaMessage({
     id,
-    type: TEST_EVENT,
+    type,
     source: 'consumer-test',
     specversion: '1.0',
     time: new Date().toISOString(),
@@ -61,7 +61,7 @@ describe('EventConsumer: inbox, retries and dead letters (real Kafka and Postgre
     label: string,
     handler = recordEffect,
     url?: string,
-    extra: { partitionStallMs?: number } = {},
+    extra: { partitionStallMs?: number; batchHandlers?: Record<string, EventBatchHandler> } = {},
   ) {
     const topic = uniqueName(`test.${label}`).replace(/_/g, '-');
     await createTopics(admin, [topic, `${topic}.dlq`], 2);
@@ -134,6 +134,66 @@ describe('EventConsumer: inbox, retries and dead letters (real Kafka and Postgre
     await waitFor(() => dlq.messages.length >= 1, { message: 'the poison message in the DLQ' });
     const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM inbox WHERE status = 'processed'`);
     expect(n).toBe(400);
+  });
+
+  it('hands runs of events to batch handlers: each once, in order per key, a failing run retried one by one', async () => {
+    const BATCHED = 'test.batched.v1';
+    const calls: number[] = [];
+    const { topic, ds, effects } = await setup('batches', recordEffect, undefined, {
+      batchHandlers: {
+        [BATCHED]: async (events, m) => {
+          calls.push(events.length);
+          const data = events.map((e) => e.data as { key: string; seq: number });
+          if (data.some((d) => d.seq === 666)) throw new Error('bug in handler');
+          await m.query(
+            `INSERT INTO effects (ce_id, key, seq) SELECT * FROM unnest($1::text[], $2::text[], $3::int[])`,
+            [events.map((e) => e.id), data.map((d) => d.key), data.map((d) => d.seq)],
+          );
+        },
+      },
+    });
+    const dlq = await collect(kafka, `${topic}.dlq`);
+    cleanups.push(() => dlq.stop());
+    const twice = randomUUID();
+    const messages = [];
+    for (let seq = 1; seq <= 300; seq++) {
+      const key = `k${seq % 3}`;
+      // Every tenth event has a plain handler: it ends a run, and must come after the run before it.
+      const type = seq % 10 === 0 ? TEST_EVENT : BATCHED;
+      messages.push(event(key, seq === 155 ? 666 : seq, seq === 40 ? twice : undefined, type));
+      if (seq === 41) messages.push(event('k1', 40, twice, TEST_EVENT)); // a redelivery in the batch
+    }
+    await producer.send({ topic, messages });
+    await waitFor(async () => (await effects()).length >= 299, { message: '299 effects', timeoutMs: 60_000 });
+    await waitFor(() => dlq.messages.length >= 1, { message: 'the failing event in the DLQ' });
+    const rows = await effects();
+    expect(rows).toHaveLength(299);
+    expect(new Set(rows.map((r) => r.ce_id)).size).toBe(299);
+    expect(rows.some((r) => r.seq === 666)).toBe(false);
+    for (const key of ['k0', 'k1', 'k2']) {
+      const seqs = rows.filter((r) => r.key === key).map((r) => r.seq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    }
+    // Runs went to the handler together; the failing event alone, after its run failed.
+    expect(Math.max(...calls)).toBeGreaterThan(1);
+    expect(calls.filter((size) => size === 1).length).toBeGreaterThanOrEqual(3);
+    expect(header(dlq.messages[0].message, 'dlq_reason')).toMatch(/handler failed 3 times: .*bug in handler/);
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM inbox WHERE status = 'processed'`);
+    expect(n).toBe(299);
+  });
+
+  it('refuses a type with both a handler and a batch handler', () => {
+    expect(
+      () =>
+        new EventConsumer({
+          name: 'both',
+          kafka,
+          dataSource: {} as DataSource,
+          topics: ['t'],
+          handlers: { [TEST_EVENT]: recordEffect },
+          batchHandlers: { [TEST_EVENT]: async () => undefined },
+        }),
+    ).toThrow(`${TEST_EVENT} has both a handler and a batch handler`);
   });
 
   it('sends poison messages to <topic>.dlq with the reason and keeps the partition flowing', async () => {

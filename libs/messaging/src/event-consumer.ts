@@ -35,6 +35,8 @@ function defaultGiveUp(): void {
 }
 
 export type EventHandler = (event: CloudEvent, manager: EntityManager) => Promise<void>;
+/** Handles several events of one type in one go: a multi-row upsert instead of a statement each. */
+export type EventBatchHandler = (events: CloudEvent[], manager: EntityManager) => Promise<void>;
 
 export interface EventConsumerOptions {
   /** Consumer group id, and the inbox's consumer name. */
@@ -44,6 +46,15 @@ export interface EventConsumerOptions {
   topics: string[];
   /** Handler per event type; types without one are acknowledged and skipped. */
   handlers: Map<string, EventHandler> | Record<string, EventHandler>;
+  /**
+   * Handlers that take several events of their type at once. In a chunk, a run of consecutive events
+   * whose types have one is claimed as usual, then each type's handler is called once with its
+   * events (in offset order), the types in the order they first appear in the run. So a batch
+   * handler must come to the same rows whichever order it and the consumer's other batch handlers
+   * run in (upserts that keep the newest state do). An event alone, or handled one at a time after
+   * a failure, is a batch of one. A type with a batch handler needs no entry in `handlers`.
+   */
+  batchHandlers?: Map<string, EventBatchHandler> | Record<string, EventBatchHandler>;
   registry?: EventRegistry;
   fromBeginning?: boolean;
   /** Attempts for a handler error that is not transient before the message is dead-lettered. */
@@ -105,6 +116,7 @@ type ConsumerState = 'stopped' | 'starting' | 'running' | 'restarting';
 export class EventConsumer {
   private readonly log: Logger;
   private readonly handlers: Map<string, EventHandler>;
+  private readonly batchHandlers: Map<string, EventBatchHandler>;
   private readonly registry: EventRegistry;
   private consumer?: Consumer;
   private dlqProducer?: Producer;
@@ -124,7 +136,13 @@ export class EventConsumer {
 
   constructor(private readonly opts: EventConsumerOptions) {
     this.log = new Logger(`consumer:${opts.name}`);
-    this.handlers = opts.handlers instanceof Map ? opts.handlers : new Map(Object.entries(opts.handlers));
+    this.handlers = new Map(opts.handlers instanceof Map ? opts.handlers : Object.entries(opts.handlers));
+    const batch = opts.batchHandlers ?? new Map<string, EventBatchHandler>();
+    this.batchHandlers = new Map(batch instanceof Map ? batch : Object.entries(batch));
+    for (const [type, handle] of this.batchHandlers) {
+      if (this.handlers.has(type)) throw new Error(`${type} has both a handler and a batch handler`);
+      this.handlers.set(type, (event, manager) => handle([event], manager));
+    }
     this.registry = opts.registry ?? contractsRegistry;
     this.chunkSize = Math.max(1, opts.chunkSize ?? Number(process.env.CONSUMER_CHUNK_SIZE ?? 25));
     this.stallMs = opts.stallMs ?? msFromEnv('CONSUMER_STALL_MS', 45_000);
@@ -427,9 +445,28 @@ export class EventConsumer {
           )) as { ce_id: string }[];
           const fresh = new Set(claimed.map((r) => r.ce_id));
           handled.length = 0;
+          // Consecutive events with batch handlers, waiting to be handled together.
+          let run: CloudEvent[] = [];
+          const handleRun = async () => {
+            const byType = new Map<string, CloudEvent[]>();
+            for (const e of run) {
+              const same = byType.get(e.type);
+              if (same) same.push(e);
+              else byType.set(e.type, [e]);
+            }
+            run = [];
+            // A failure is not pinned on one event: one at a time, each gets its own attempts.
+            for (const [type, events] of byType) await this.batchHandlers.get(type)!(events, manager);
+            for (const events of byType.values()) handled.push(...events);
+          };
           for (const w of work) {
             // delete(): the same event twice in one chunk is handled once, like a redelivery.
             if (!fresh.delete(w.event.id)) continue;
+            if (this.batchHandlers.has(w.event.type)) {
+              run.push(w.event);
+              continue;
+            }
+            if (run.length) await handleRun();
             try {
               await w.handler(w.event, manager);
             } catch (err) {
@@ -439,6 +476,7 @@ export class EventConsumer {
             }
             handled.push(w.event);
           }
+          if (run.length) await handleRun();
         });
         commitSignals.committed(handled);
       }

@@ -7,3 +7,4 @@ export * from './entities/inbox-message.entity';
 export * from './migrations/1732000000000-messaging-tables';
 export * from './retry-transaction';
 export * from './statement-counter';
+export * from './distinct-rounds';

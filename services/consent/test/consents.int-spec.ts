@@ -6,6 +6,7 @@ import {
   type CloudEvent,
   type EventData,
   type EventType,
+  type ReferralStatus,
 } from '@sp/contracts';
 import { bootstrapService } from '@sp/platform';
 import { startConsumerGroupAtEnd } from '@sp/messaging';
@@ -530,6 +531,57 @@ describe('referral projection', () => {
       message: 'the late status change to be consumed',
     });
     expect(await projected(referralId)).toEqual({ pcn_code: PCN, status: 'closed', closed: true });
+  });
+
+  it('applies a burst of events about the same referrals, taken in runs, to the newest state', async () => {
+    // After the receipts (stamped now), one second apart; at(-60) is older than all of them.
+    const at = (s: number) => new Date(Date.now() + 1000 + s * 1000).toISOString();
+    const change = (referralId: string, from: ReferralStatus, to: ReferralStatus, changedAt: string) =>
+      event(
+        'referral.status-changed.v1',
+        {
+          referralId,
+          pcnCode: PCN,
+          practiceCode: 'P00001',
+          from,
+          to,
+          responsibleParty: 'link-worker',
+          changedAt,
+        },
+        referralId,
+      );
+    const open = Array.from({ length: 12 }, () => randomUUID());
+    const shut = Array.from({ length: 8 }, () => randomUUID());
+    const burst: CloudEvent[] = [];
+    for (const id of [...open, ...shut]) burst.push(received(id));
+    for (const id of [...open, ...shut])
+      burst.push(change(id, 'awaiting-consent', 'awaiting-assessment', at(1)));
+    for (const id of [...open, ...shut]) burst.push(change(id, 'awaiting-assessment', 'matching', at(2)));
+    for (const id of shut)
+      burst.push(
+        event(
+          'referral.closed.v1',
+          { referralId: id, pcnCode: PCN, reason: 'no-contact', closedAt: at(3) },
+          id,
+        ),
+      );
+    // Late and older than what is already there: changes nothing.
+    for (const id of [...open, ...shut])
+      burst.push(change(id, 'awaiting-consent', 'awaiting-assessment', at(-60)));
+    await publisher.publish(...burst);
+    const last = burst[burst.length - 1];
+    await waitFor(async () => (await ds.query(`SELECT 1 FROM inbox WHERE ce_id = $1`, [last.id])).length, {
+      message: 'the burst to be consumed',
+    });
+    for (const id of open)
+      expect(await projected(id)).toEqual({ pcn_code: PCN, status: 'matching', closed: false });
+    for (const id of shut)
+      expect(await projected(id)).toEqual({ pcn_code: PCN, status: 'closed', closed: true });
+    const reasons: { close_reason: string }[] = await ds.query(
+      `SELECT close_reason FROM referral_projection WHERE referral_id = ANY($1)`,
+      [shut],
+    );
+    expect(reasons.map((r) => r.close_reason)).toEqual(shut.map(() => 'no-contact'));
   });
 
   it('dead-letters a referral event that breaks the contract, and carries on', async () => {
