@@ -20,7 +20,8 @@ import {
   type ReferralReceivedV1,
   type ServiceRegisteredV1,
 } from '@sp/contracts';
-import { EventContext } from '@sp/messaging';
+import { EventBatchContext, EventBatchPattern, EventContext } from '@sp/messaging';
+import { distinctRounds } from '@sp/persistence';
 import { MatchService } from '../matches/match.service';
 import { OfferService } from '../offers/offer.service';
 
@@ -41,30 +42,41 @@ export class ProjectionConsumer {
     private readonly matches: MatchService,
   ) {}
 
-  @EventPattern(REFERRAL_RECEIVED_V1)
-  async received(@Ctx() ctx: EventContext): Promise<void> {
-    const d = ctx.getEvent().data as ReferralReceivedV1;
-    await ctx.getManager().query(
-      UPSERT(
-        `practice_code = EXCLUDED.practice_code, needs = CASE WHEN p.assessed_at IS NULL THEN EXCLUDED.needs ELSE p.needs END,
-         age_band = EXCLUDED.age_band, postcode_district = EXCLUDED.postcode_district,
-         preferred_language = EXCLUDED.preferred_language, accessibility_needs = EXCLUDED.accessibility_needs,
-         received_at = EXCLUDED.received_at`,
-        ', practice_code, needs, age_band, postcode_district, preferred_language, accessibility_needs, received_at',
-        ', $3, $4, $5, $6, $7, $8, $9',
-      ),
-      [
-        d.referralId,
-        d.pcnCode,
-        d.practiceCode,
-        d.needs,
-        d.ageBand,
-        d.postcodeDistrict,
-        d.preferredLanguage ?? null,
-        d.accessibilityNeeds ?? [],
-        d.receivedAt,
-      ],
-    );
+  /**
+   * Takes a run of receipts at once (in an import, thousands arrive back to back): one statement per
+   * round of distinct referrals. It changes only the columns of the receipt, and keeps the needs agreed
+   * at an assessment, so it comes to the same row whatever runs before or after it.
+   */
+  @EventBatchPattern(REFERRAL_RECEIVED_V1)
+  async received(@Ctx() ctx: EventBatchContext): Promise<void> {
+    const all = ctx.getEvents().map((e) => e.data as ReferralReceivedV1);
+    for (const round of distinctRounds(all, (d) => d.referralId)) {
+      const rows = round.map((d) => ({
+        referral_id: d.referralId,
+        pcn_code: d.pcnCode,
+        practice_code: d.practiceCode,
+        needs: d.needs,
+        age_band: d.ageBand,
+        postcode_district: d.postcodeDistrict,
+        preferred_language: d.preferredLanguage ?? null,
+        accessibility_needs: d.accessibilityNeeds ?? [],
+        received_at: d.receivedAt,
+      }));
+      await ctx.getManager().query(
+        `INSERT INTO referral_projection AS p (referral_id, pcn_code, practice_code, needs, age_band,
+           postcode_district, preferred_language, accessibility_needs, received_at)
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(referral_id uuid, pcn_code text, practice_code text,
+           needs text[], age_band text, postcode_district text, preferred_language text,
+           accessibility_needs text[], received_at timestamptz)
+         ON CONFLICT (referral_id) DO UPDATE SET
+           practice_code = EXCLUDED.practice_code,
+           needs = CASE WHEN p.assessed_at IS NULL THEN EXCLUDED.needs ELSE p.needs END,
+           age_band = EXCLUDED.age_band, postcode_district = EXCLUDED.postcode_district,
+           preferred_language = EXCLUDED.preferred_language, accessibility_needs = EXCLUDED.accessibility_needs,
+           received_at = EXCLUDED.received_at, updated_at = now()`,
+        [JSON.stringify(rows)],
+      );
+    }
   }
 
   /** An assessment asking for autoOffer gets its best candidate offered here, in this transaction. */
