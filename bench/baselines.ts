@@ -1,10 +1,11 @@
 /**
  * The machine's own limits, measured in the same run as the platform so the platform's figures can
  * be read as ratios: raw kafkajs produce-and-consume throughput, and raw Postgres single-row insert
- * transactions through `pg` with the services' pool size.
+ * transactions through `pg` with the services' pool size; and the CPU one Postgres round trip costs.
  */
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { Pool } from 'pg';
+import { readFileSync } from 'node:fs';
+import { Client, Pool } from 'pg';
 
 export async function kafkaBaseline(brokers: string[], messages = 100_000): Promise<number> {
   const kafka = new Kafka({ clientId: 'bench-baseline', brokers, logLevel: logLevel.NOTHING });
@@ -81,4 +82,39 @@ export async function postgresBaseline(url: string, poolSize: number, seconds = 
   await pool.query(`DROP TABLE bench_baseline`);
   await pool.end();
   return perSec;
+}
+
+/**
+ * What one round trip to Postgres costs this machine: a prepared `SELECT $1::int` sent `count` times
+ * in a row on one connection, as CPU microseconds per statement in this Node process (`node`, of which
+ * `kernel` is system time: the socket writes and reads) and in its Postgres backend (`postgres`,
+ * from /proc). Every statement the services send pays at least this.
+ */
+export async function postgresRoundTrip(
+  url: string,
+  count = 5_000,
+): Promise<{ node: number; kernel: number; postgres: number }> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const [{ pid }] = (await client.query('SELECT pg_backend_pid() AS pid')).rows as { pid: number }[];
+    const backendCpuUs = () => {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10_000; // utime + stime, USER_HZ 100
+    };
+    const send = (i: number) =>
+      client.query({ name: 'round-trip', text: 'SELECT $1::int AS n', values: [i] });
+    for (let i = 0; i < 500; i++) await send(i); // warm: the statement prepared, the code compiled
+    const [node0, pg0] = [process.cpuUsage(), backendCpuUs()];
+    for (let i = 0; i < count; i++) await send(i);
+    const node = process.cpuUsage(node0);
+    const pg = backendCpuUs() - pg0;
+    return {
+      node: (node.user + node.system) / count,
+      kernel: node.system / count,
+      postgres: pg / count,
+    };
+  } finally {
+    await client.end();
+  }
 }

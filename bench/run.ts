@@ -20,7 +20,7 @@ import path from 'node:path';
 import { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
 import { Supervisor } from '../scripts/supervisor';
-import { kafkaBaseline, postgresBaseline } from './baselines';
+import { kafkaBaseline, postgresBaseline, postgresRoundTrip } from './baselines';
 
 const OFFSET = Number(process.env.BENCH_PORT_OFFSET ?? 700);
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 25);
@@ -59,7 +59,11 @@ async function main() {
   console.log('baselines...');
   const kafkaMsgsPerSec = await kafkaBaseline(stack.kafkaBrokers);
   const pgTxPerSec = await postgresBaseline(PG_SERVER, Number(process.env.DB_POOL_SIZE ?? 10));
-  console.log(`  kafka ${kafkaMsgsPerSec.toFixed(0)} msgs/s, postgres ${pgTxPerSec.toFixed(0)} tx/s`);
+  const roundTrip = await postgresRoundTrip(PG_SERVER);
+  console.log(
+    `  kafka ${kafkaMsgsPerSec.toFixed(0)} msgs/s, postgres ${pgTxPerSec.toFixed(0)} tx/s, ` +
+      `a round trip ${roundTrip.node.toFixed(0)} µs node + ${roundTrip.postgres.toFixed(0)} µs postgres CPU`,
+  );
 
   await resetDatabases();
   const env = Object.fromEntries(
@@ -152,7 +156,16 @@ async function main() {
       ]),
     );
     const result = {
-      baseline: { kafkaMsgsPerSec: round(kafkaMsgsPerSec), pgTxPerSec: round(pgTxPerSec) },
+      baseline: {
+        kafkaMsgsPerSec: round(kafkaMsgsPerSec),
+        pgTxPerSec: round(pgTxPerSec),
+        // CPU µs of one prepared statement's round trip: this process's (of it the kernel's) and Postgres's.
+        pgRoundTripCpuUs: {
+          node: round(roundTrip.node),
+          kernel: round(roundTrip.kernel),
+          postgres: round(roundTrip.postgres),
+        },
+      },
       steady: {
         rate: STEADY_RATE,
         referrals: steady.started,
@@ -214,6 +227,12 @@ async function main() {
         pgTxPerReferral: round(pgTxPerReferral),
         pgStatementsPerReferral: round(Object.values(statementsPerReferral).reduce((a, b) => a + b, 0)),
         pgStatementsPerReferralByService: statementsPerReferral,
+        // What those statements cost at the bare round trip's price, client and server: a floor.
+        pgRoundTripCoreMsPerReferral: round(
+          (Object.values(statementsPerReferral).reduce((a, b) => a + b, 0) *
+            (roundTrip.node + roundTrip.postgres)) /
+            1000,
+        ),
         kafkaMsgsPerReferral: round(kafkaMsgsPerReferral),
       },
       ratios: { dbNormalised: round((maxRate * pgTxPerReferral) / pgTxPerSec, 3) },
