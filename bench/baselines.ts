@@ -4,8 +4,8 @@
  * transactions through `pg` with the services' pool size; and the CPU one Postgres round trip costs.
  */
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import { readFileSync } from 'node:fs';
 import { Client, Pool } from 'pg';
+import { processStats } from './proc';
 
 export async function kafkaBaseline(brokers: string[], messages = 100_000): Promise<number> {
   const kafka = new Kafka({ clientId: 'bench-baseline', brokers, logLevel: logLevel.NOTHING });
@@ -98,10 +98,7 @@ export async function postgresRoundTrip(
   await client.connect();
   try {
     const [{ pid }] = (await client.query('SELECT pg_backend_pid() AS pid')).rows as { pid: number }[];
-    const backendCpuUs = () => {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * 10_000; // utime + stime, USER_HZ 100
-    };
+    const backendCpuUs = () => processStats([pid]).get(pid)!.cpuSeconds * 1e6;
     const send = (i: number) =>
       client.query({ name: 'round-trip', text: 'SELECT $1::int AS n', values: [i] });
     for (let i = 0; i < 500; i++) await send(i); // warm: the statement prepared, the code compiled

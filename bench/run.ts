@@ -14,13 +14,14 @@ import { SERVICES } from '@sp/platform';
 import { NhsNumber } from '@sp/domain';
 import { percentile } from '@sp/testing';
 import { execFileSync } from 'node:child_process';
-import { createWriteStream, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { Kafka, logLevel } from 'kafkajs';
 import { Supervisor } from '../scripts/supervisor';
 import { kafkaBaseline, postgresBaseline, postgresRoundTrip } from './baselines';
+import { processStats } from './proc';
 
 const OFFSET = Number(process.env.BENCH_PORT_OFFSET ?? 700);
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 25);
@@ -543,34 +544,6 @@ function cpuSeconds(pids: Record<string, number | undefined>): Map<string, numbe
 
 /** The processes of the local stack, by command name (a backend that exited meanwhile is not counted). */
 const INFRA = { postgres: 'postgres', kafka: 'java', redis: 'redis-server' } as const;
-const PAGE_BYTES = 4096;
-
-/**
- * Command name, CPU seconds (user + system) and resident memory of the given processes (default: all),
- * from /proc/<pid>/stat.
- */
-function processStats(
-  pids: (number | string)[] = readdirSync('/proc').filter((d) => /^\d+$/.test(d)),
-): Map<number, { comm: string; cpuSeconds: number; rssBytes: number }> {
-  const out = new Map<number, { comm: string; cpuSeconds: number; rssBytes: number }>();
-  for (const pid of pids) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue; // gone
-    }
-    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    out.set(Number(pid), {
-      comm,
-      cpuSeconds: (Number(fields[11]) + Number(fields[12])) / 100, // utime + stime, in USER_HZ
-      rssBytes: Number(fields[21]) * PAGE_BYTES,
-    });
-  }
-  return out;
-}
-
 function cpuSplit(before: Map<string, number>, after: Map<string, number>, seconds: number) {
   const d = (k: string) => (after.get(k) ?? NaN) - (before.get(k) ?? NaN);
   const services = Object.fromEntries(SERVICES.map((s) => [s.name, round(d(s.name), 1)]));
