@@ -20,6 +20,14 @@ export class PageQuery {
   pageSize?: number;
 }
 
+/** What every list route answers. */
+export interface Page<T> {
+  items: T[];
+  page: number;
+  pageSize: number;
+  total: number;
+}
+
 /** The page a list query asks for, with the defaults applied. */
 export function pageOf(query: PageQuery): { page: number; pageSize: number; offset: number } {
   const page = query.page ?? 1;

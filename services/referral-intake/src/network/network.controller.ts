@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { Roles } from '@sp/auth';
-import { PageQuery } from '@sp/platform';
+import { PageQuery, type Page } from '@sp/platform';
 import { CreatePcnDto, PcnView } from './pcn.dto';
 import { NetworkService } from './network.service';
 
@@ -18,7 +18,7 @@ export class NetworkController {
   }
 
   @Get()
-  list(@Query() q: PageQuery): Promise<{ items: PcnView[]; page: number; pageSize: number; total: number }> {
+  list(@Query() q: PageQuery): Promise<Page<PcnView>> {
     return this.network.list(q);
   }
 

@@ -2,7 +2,7 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import { PCN_REGISTERED_V1, type PcnRegisteredV1 } from '@sp/contracts';
 import { Postcode } from '@sp/domain';
 import { OutboxWriter } from '@sp/messaging';
-import { PageQuery, pageOf, ValidationProblem } from '@sp/platform';
+import { PageQuery, pageOf, ValidationProblem, type Page } from '@sp/platform';
 import { DataSource, EntityManager } from 'typeorm';
 import { CreatePcnDto, PcnView } from './pcn.dto';
 
@@ -118,7 +118,7 @@ export class NetworkService {
   }
 
   /** One page of the network, by PCN code. */
-  async list(q: PageQuery): Promise<{ items: PcnView[]; page: number; pageSize: number; total: number }> {
+  async list(q: PageQuery): Promise<Page<PcnView>> {
     const { page, pageSize, offset } = pageOf(q);
     return this.ds.transaction('REPEATABLE READ', async (m) => {
       const [{ total }]: { total: number }[] = await m.query(`SELECT count(*)::int AS total FROM pcn`);

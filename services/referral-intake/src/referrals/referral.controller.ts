@@ -12,10 +12,10 @@ import {
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiTags } from '@nestjs/swagger';
 import { CurrentUser, Roles, type AuthClaims } from '@sp/auth';
-import { ValidationProblem } from '@sp/platform';
+import { ValidationProblem, type Page } from '@sp/platform';
 import type { Response } from 'express';
 import { AssessmentDto, CloseReferralDto, CreateReferralDto, ListReferralsQuery } from './referral.dto';
-import { ContactView, Page, ReferralService, ReferralView } from './referral.service';
+import { ContactView, ReferralService, ReferralView } from './referral.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,200}$/;

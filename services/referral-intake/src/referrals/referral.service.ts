@@ -8,7 +8,7 @@ import {
 } from '@sp/contracts';
 import { NhsNumber, Postcode, ageBandFor } from '@sp/domain';
 import { OutboxWriter } from '@sp/messaging';
-import { pageOf, ValidationProblem, type FieldProblem } from '@sp/platform';
+import { pageOf, ValidationProblem, type FieldProblem, type Page } from '@sp/platform';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { appendAudit } from '../audit/audit-log';
@@ -66,13 +66,6 @@ export interface ContactView {
   email?: string;
   preferredLanguage?: string;
   notesForVcso?: string;
-}
-
-export interface Page<T> {
-  items: T[];
-  page: number;
-  pageSize: number;
-  total: number;
 }
 
 interface IdentityRow {
