@@ -110,6 +110,46 @@ describe('EventConsumer: inbox, retries and dead letters (real Kafka and Postgre
     expect(n).toBe(1);
   });
 
+  it('commits offsets at most once a second under a trickle of events, and every handled one when it stops', async () => {
+    const { topic, consumer, effects } = await setup('commits');
+    const group = 'it-commits';
+    const commits = async () => {
+      const metric = register.getSingleMetric('sp_consumer_offset_commits_total');
+      const values = (await metric?.get())?.values ?? [];
+      return values.find((v) => v.labels.consumer === group)?.value ?? 0;
+    };
+    const committedAtEnd = async () => {
+      const [committed] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+      const ends = await admin.fetchTopicOffsets(topic);
+      // A partition nothing was sent to has no commit (-1) and nothing to commit.
+      return ends.every((e) => {
+        const at = committed.partitions.find((p) => p.partition === e.partition)?.offset;
+        return at === e.high || (at === '-1' && e.high === e.low);
+      });
+    };
+    // 60 events sent one at a time, 25 ms apart: kafkajs's auto-commit sent an OffsetCommit after
+    // every batch, so about one per event.
+    const before = await commits();
+    const t0 = Date.now();
+    for (let seq = 1; seq <= 60; seq++) {
+      await producer.send({ topic, messages: [event(`k${seq % 2}`, seq)] });
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await waitFor(async () => (await effects()).length >= 60, { message: '60 effects' });
+    const seconds = (Date.now() - t0) / 1000;
+    const sent = (await commits()) - before;
+    console.log(`60 events over ${seconds.toFixed(1)} s: ${sent} offset commits`);
+    expect(sent).toBeLessThanOrEqual(Math.ceil(seconds) + 2);
+    // The end of the trickle is committed by the timer, with no further batch to do it.
+    await waitFor(committedAtEnd, { message: 'offsets committed up to the end', timeoutMs: 5_000 });
+
+    // Handled and not yet due: stopping commits them before the consumer leaves its group.
+    await producer.send({ topic, messages: [event('k0', 61), event('k1', 62)] });
+    await waitFor(async () => (await effects()).length >= 62, { message: '62 effects' });
+    await consumer.stop();
+    expect(await committedAtEnd()).toBe(true);
+  });
+
   it('handles a large batch in shared transactions: each event once, in order per key, poison set aside', async () => {
     const { topic, ds, effects } = await setup('chunks');
     const dlq = await collect(kafka, `${topic}.dlq`);

@@ -74,6 +74,14 @@ export interface EventConsumerOptions {
   /** Most messages handled in one transaction when a batch holds several (25; 1 = one each). */
   chunkSize?: number;
   /**
+   * Offsets of handled messages are committed to Kafka at most this often (1,000 ms;
+   * CONSUMER_COMMIT_INTERVAL_MS), and at once when the consumer stops or its group rebalances. kafkajs's
+   * own auto-commit sends an OffsetCommit after every batch, which under a trickle of events is one
+   * request (and one write to __consumer_offsets) per event. A crash loses at most this much of
+   * committing: those messages are delivered again and the inbox absorbs them.
+   */
+  commitIntervalMs?: number;
+  /**
    * A running consumer that neither fetches nor handles a batch for this long is rebuilt (45 s;
    * CONSUMER_STALL_MS; 0 turns it off). An idle consumer fetches every 5 s; one that stops without a
    * word (seen once in the chaos test, after the broker was killed while a newly started consumer
@@ -133,6 +141,11 @@ export class EventConsumer {
   private partitionCheck?: NodeJS.Timeout;
   private checkingPartitions = false;
   private admin?: Admin;
+  private readonly commitIntervalMs: number;
+  /** Next offset to read per handled partition ("topic:partition"), not yet committed. */
+  private readonly pendingOffsets = new Map<string, { topic: string; partition: number; offset: string }>();
+  private lastCommitAt = 0;
+  private commitTimer?: NodeJS.Timeout;
 
   constructor(private readonly opts: EventConsumerOptions) {
     this.log = new Logger(`consumer:${opts.name}`);
@@ -147,6 +160,7 @@ export class EventConsumer {
     this.chunkSize = Math.max(1, opts.chunkSize ?? Number(process.env.CONSUMER_CHUNK_SIZE ?? 25));
     this.stallMs = opts.stallMs ?? msFromEnv('CONSUMER_STALL_MS', 45_000);
     this.partitionStallMs = opts.partitionStallMs ?? msFromEnv('CONSUMER_PARTITION_STALL_MS', 20_000);
+    this.commitIntervalMs = opts.commitIntervalMs ?? msFromEnv('CONSUMER_COMMIT_INTERVAL_MS', 1_000);
   }
 
   get status(): ConsumerState {
@@ -176,6 +190,9 @@ export class EventConsumer {
     await this.admin?.disconnect().catch(() => undefined);
     this.admin = undefined;
     await this.restarting?.catch(() => undefined);
+    // What was handled is committed while the consumer is still in its group; batches still in hand
+    // commit their own offsets as they finish (the consumer is no longer running then).
+    await this.flushOffsets(this.consumer);
     await this.consumer?.disconnect().catch(() => undefined);
     this.consumer = undefined;
     await this.dlqProducer?.disconnect().catch(() => undefined);
@@ -209,14 +226,21 @@ export class EventConsumer {
       this.restartAttempts = 0;
       this.assigned(payload.memberAssignment ?? {});
     });
+    // Leaving the generation: commit what was handled while it may still be committed. What does not
+    // make it is delivered again to the partition's next owner, and absorbed by its inbox.
+    consumer.on(consumer.events.REBALANCING, () => void this.flushOffsets(consumer));
+    // Every OffsetCommit the client sends, whoever asked for it.
+    consumer.on(consumer.events.COMMIT_OFFSETS, () =>
+      messagingMetrics.offsetCommits.inc({ consumer: this.opts.name }),
+    );
     this.consumer = consumer;
     await consumer.connect();
     for (const topic of this.opts.topics) {
       await consumer.subscribe({ topic, fromBeginning: this.opts.fromBeginning ?? true });
     }
     await consumer.run({
-      autoCommit: true,
-      autoCommitInterval: 1000,
+      // Offsets are committed by this class (see commitIntervalMs), not after every batch.
+      autoCommit: false,
       eachBatchAutoResolve: false,
       // Partitions are independent (order is per key, so per partition): while one waits on the
       // database another is handled. Three by default, the partitions of each topic here.
@@ -255,6 +279,8 @@ export class EventConsumer {
     }
     for (const [key, w] of this.partitions)
       if (!keep.has(key) && w.inFlight === 0) this.partitions.delete(key);
+    // Another member owns these now: an old offset committed later could undo its commits.
+    for (const key of this.pendingOffsets.keys()) if (!keep.has(key)) this.pendingOffsets.delete(key);
   }
 
   private watch(topic: string, partition: number): PartitionWatch {
@@ -339,6 +365,7 @@ export class EventConsumer {
           // A stalled consumer may never finish disconnecting: it is let go after 10 s.
           const old = this.consumer;
           this.consumer = undefined;
+          await this.flushOffsets(old);
           await Promise.race([old?.disconnect().catch(() => undefined), sleep(10_000)]);
           await this.connect();
           this.log.log('consumer rebuilt');
@@ -389,14 +416,102 @@ export class EventConsumer {
           const tried = chunked && chunked.failedOffset === message.offset ? 1 : 0;
           await this.handleMessage(batch.topic, batch.partition, message, heartbeat, tried);
           resolveOffset(message.offset);
-          await commitOffsetsIfNecessary();
+          await this.handled(
+            batch.topic,
+            batch.partition,
+            message.offset,
+            commitOffsetsIfNecessary,
+            isRunning,
+          );
           await heartbeat();
         }
       }
       i += chunk.length;
-      await commitOffsetsIfNecessary();
+      const last = chunk[chunk.length - 1].offset;
+      await this.handled(batch.topic, batch.partition, last, commitOffsetsIfNecessary, isRunning);
       await heartbeat();
     }
+  }
+
+  /**
+   * Notes a partition handled up to `offset` and commits when due: the interval is up, or the consumer
+   * is stopping (no later batch will do it). Otherwise a timer commits when the interval is up, so the
+   * end of a burst is committed too.
+   */
+  private async handled(
+    topic: string,
+    partition: number,
+    offset: string,
+    commit: EachBatchPayload['commitOffsetsIfNecessary'],
+    isRunning: () => boolean,
+  ): Promise<void> {
+    this.pendingOffsets.set(`${topic}:${partition}`, {
+      topic,
+      partition,
+      offset: (BigInt(offset) + 1n).toString(),
+    });
+    const sinceLast = Date.now() - this.lastCommitAt;
+    if (!isRunning() || this.state !== 'running' || sinceLast >= this.commitIntervalMs) {
+      // This batch's own handle on the group: the commit goes out under the generation it was fetched in.
+      await this.commitPending((topics) => commit({ topics }));
+    } else {
+      this.commitTimer ??= setTimeout(() => {
+        this.commitTimer = undefined;
+        void this.flushOffsets(this.consumer);
+      }, this.commitIntervalMs - sinceLast);
+    }
+  }
+
+  /** Commits what has been handled and not yet committed, through the consumer (timer, stop, rebalance). */
+  private async flushOffsets(consumer: Consumer | undefined): Promise<void> {
+    if (!consumer) return;
+    await this.commitPending(async (topics) => {
+      const offsets = topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, ...p })));
+      // Bounded: a broker that is away must not hold up a stop or a rebuild.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('offset commit timed out')), 5_000);
+      });
+      try {
+        await Promise.race([consumer.commitOffsets(offsets), timeout]);
+      } finally {
+        clearTimeout(timer);
+      }
+    });
+  }
+
+  /**
+   * One commit at a time, so that a failed one can hand its offsets back without undoing a later one:
+   * an offset put back is never newer than one handled since.
+   */
+  private committing: Promise<void> = Promise.resolve();
+  private commitPending(
+    send: (
+      topics: { topic: string; partitions: { partition: number; offset: string }[] }[],
+    ) => Promise<unknown>,
+  ): Promise<void> {
+    const run = async () => {
+      clearTimeout(this.commitTimer);
+      this.commitTimer = undefined;
+      if (this.pendingOffsets.size === 0) return;
+      const taken = [...this.pendingOffsets.entries()];
+      this.pendingOffsets.clear();
+      this.lastCommitAt = Date.now();
+      const byTopic = new Map<string, { partition: number; offset: string }[]>();
+      for (const [, o] of taken) {
+        const list = byTopic.get(o.topic) ?? [];
+        list.push({ partition: o.partition, offset: o.offset });
+        byTopic.set(o.topic, list);
+      }
+      try {
+        await send([...byTopic].map(([topic, partitions]) => ({ topic, partitions })));
+      } catch (err) {
+        for (const [key, o] of taken) if (!this.pendingOffsets.has(key)) this.pendingOffsets.set(key, o);
+        this.log.debug(`offset commit failed (${describe(err)}); the next one carries these offsets`);
+      }
+    };
+    this.committing = this.committing.then(run, run);
+    return this.committing;
   }
 
   /**

@@ -26,6 +26,11 @@ export const messagingMetrics = {
     'result',
   ]),
   consumerRestarts: counter('sp_consumer_restarts_total', 'Consumer restarts after a crash', ['consumer']),
+  offsetCommits: counter(
+    'sp_consumer_offset_commits_total',
+    'Offset commits sent to Kafka by consumers (at most one per CONSUMER_COMMIT_INTERVAL_MS while running)',
+    ['consumer'],
+  ),
   consumerStalls: counter(
     'sp_consumer_stalls_total',
     'Consumers rebuilt after showing no fetch, heartbeat or batch for CONSUMER_STALL_MS',
