@@ -146,6 +146,8 @@ export class EventConsumer {
   private readonly pendingOffsets = new Map<string, { topic: string; partition: number; offset: string }>();
   private lastCommitAt = 0;
   private commitTimer?: NodeJS.Timeout;
+  /** The commit under way (see commitPending). */
+  private committing: Promise<void> = Promise.resolve();
 
   constructor(private readonly opts: EventConsumerOptions) {
     this.log = new Logger(`consumer:${opts.name}`);
@@ -455,11 +457,15 @@ export class EventConsumer {
       // This batch's own handle on the group: the commit goes out under the generation it was fetched in.
       await this.commitPending((topics) => commit({ topics }));
     } else {
-      this.commitTimer ??= setTimeout(() => {
-        this.commitTimer = undefined;
-        void this.flushOffsets(this.consumer);
-      }, this.commitIntervalMs - sinceLast);
+      this.armCommitTimer(this.commitIntervalMs - sinceLast);
     }
+  }
+
+  private armCommitTimer(ms: number): void {
+    this.commitTimer ??= setTimeout(() => {
+      this.commitTimer = undefined;
+      void this.flushOffsets(this.consumer);
+    }, ms);
   }
 
   /** Commits what has been handled and not yet committed, through the consumer (timer, stop, rebalance). */
@@ -482,9 +488,9 @@ export class EventConsumer {
 
   /**
    * One commit at a time, so that a failed one can hand its offsets back without undoing a later one:
-   * an offset put back is never newer than one handled since.
+   * an offset put back is never newer than one handled since. A failed commit is tried again when the
+   * interval is up, even if nothing more is handled meanwhile.
    */
-  private committing: Promise<void> = Promise.resolve();
   private commitPending(
     send: (
       topics: { topic: string; partitions: { partition: number; offset: string }[] }[],
@@ -508,6 +514,7 @@ export class EventConsumer {
       } catch (err) {
         for (const [key, o] of taken) if (!this.pendingOffsets.has(key)) this.pendingOffsets.set(key, o);
         this.log.debug(`offset commit failed (${describe(err)}); the next one carries these offsets`);
+        if (this.state === 'running') this.armCommitTimer(this.commitIntervalMs);
       }
     };
     this.committing = this.committing.then(run, run);
