@@ -7,7 +7,7 @@ import { commitSignals } from './commit-signals';
 import { contractsRegistry, EventRegistry } from './event-registry';
 import { messagingMetrics } from './metrics';
 import { describe } from './outbox-relay';
-import { backoffMs, isTransientError, PermanentError, sleep } from './transient-error';
+import { backoffMs, isTransientError, PermanentError, sleep, withTimeout } from './transient-error';
 
 /**
  * A duration in milliseconds from the environment: a whole number, at least `min` (0 unless given).
@@ -410,6 +410,8 @@ export class EventConsumer {
       const chunked = chunk.length > 1 ? await this.handleChunk(batch.topic, batch.partition, chunk) : false;
       if (chunked === true) {
         for (const m of chunk) resolveOffset(m.offset);
+        const last = chunk[chunk.length - 1].offset;
+        await this.handled(batch.topic, batch.partition, last, commitOffsetsIfNecessary, isRunning);
       } else {
         // One at a time: a lone message, or a chunk that held a poison message or met an error. A
         // handler that failed in the chunk has had its first attempt.
@@ -429,8 +431,6 @@ export class EventConsumer {
         }
       }
       i += chunk.length;
-      const last = chunk[chunk.length - 1].offset;
-      await this.handled(batch.topic, batch.partition, last, commitOffsetsIfNecessary, isRunning);
       await heartbeat();
     }
   }
@@ -474,15 +474,7 @@ export class EventConsumer {
     await this.commitPending(async (topics) => {
       const offsets = topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, ...p })));
       // Bounded: a broker that is away must not hold up a stop or a rebuild.
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('offset commit timed out')), 5_000);
-      });
-      try {
-        await Promise.race([consumer.commitOffsets(offsets), timeout]);
-      } finally {
-        clearTimeout(timer);
-      }
+      await withTimeout(consumer.commitOffsets(offsets), 5_000, 'offset commit timed out');
     });
   }
 

@@ -1,4 +1,5 @@
 import { Admin, Kafka } from 'kafkajs';
+import { withTimeout } from './transient-error';
 
 /** Answers whether the Kafka cluster is reachable now, within a short timeout, for /health. */
 export class KafkaHealth {
@@ -15,25 +16,14 @@ export class KafkaHealth {
       const cluster = await this.admin.describeCluster();
       return { brokers: cluster.brokers.length, controller: cluster.controller };
     };
-    let timer: NodeJS.Timeout | undefined;
     try {
-      return await Promise.race([
-        attempt(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`kafka did not answer within ${timeoutMs} ms`)),
-            timeoutMs,
-          );
-        }),
-      ]);
+      return await withTimeout(attempt(), timeoutMs, `kafka did not answer within ${timeoutMs} ms`);
     } catch (err) {
       // A stale connection after a broker restart must not make every later check fail.
       const admin = this.admin;
       this.admin = undefined;
       void admin?.disconnect().catch(() => undefined);
       throw err;
-    } finally {
-      clearTimeout(timer);
     }
   }
 

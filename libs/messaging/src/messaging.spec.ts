@@ -1,5 +1,5 @@
 import { laneOf, OUTBOX_LANES, OutboxWriter, InvalidEventError } from './outbox-writer';
-import { backoffMs, isTransientError, PermanentError } from './transient-error';
+import { backoffMs, isTransientError, PermanentError, withTimeout } from './transient-error';
 import { deadLetterMessage } from './dead-letter';
 import type { EntityManager } from 'typeorm';
 
@@ -40,6 +40,28 @@ describe('backoffMs', () => {
       expect(ms).toBeGreaterThanOrEqual(Math.min(5000, 100 * 2 ** attempt) / 2);
       expect(ms).toBeLessThanOrEqual(5000);
     }
+  });
+});
+
+describe('withTimeout', () => {
+  it('answers with the work when it finishes in time, and leaves no timer behind', async () => {
+    jest.useFakeTimers();
+    try {
+      await expect(withTimeout(Promise.resolve(7), 1000, 'late')).resolves.toBe(7);
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('fails with its message when the work takes longer', async () => {
+    await expect(withTimeout(new Promise(() => undefined), 20, 'redis did not answer')).rejects.toThrow(
+      'redis did not answer',
+    );
+  });
+
+  it('passes on a failure of the work itself', async () => {
+    await expect(withTimeout(Promise.reject(new Error('refused')), 1000, 'late')).rejects.toThrow('refused');
   });
 });
 

@@ -59,6 +59,24 @@ export function isTransientError(err: unknown): boolean {
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/**
+ * `work`, or an Error with `message` once `ms` have passed, whichever comes first. The work itself is
+ * not cancelled; the timer never outlives the answer.
+ */
+export async function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(message)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function backoffMs(attempt: number, baseMs = 100, capMs = 5000): number {
   const exp = Math.min(capMs, baseMs * 2 ** attempt);
   return Math.round(exp / 2 + Math.random() * (exp / 2));

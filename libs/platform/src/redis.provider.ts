@@ -1,4 +1,5 @@
 import { Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { withTimeout } from '@sp/messaging';
 import Redis from 'ioredis';
 import { redisUrl } from './service-config';
 
@@ -40,20 +41,7 @@ export class RedisConnection implements OnApplicationShutdown {
   }
 
   async ping(timeoutMs = 1500): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        this.client.ping(),
-        new Promise((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`redis did not answer within ${timeoutMs} ms`)),
-            timeoutMs,
-          );
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await withTimeout(this.client.ping(), timeoutMs, `redis did not answer within ${timeoutMs} ms`);
   }
 
   async onApplicationShutdown(): Promise<void> {

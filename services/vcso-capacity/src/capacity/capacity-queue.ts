@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { withTimeout } from '@sp/messaging';
 import { redisUrl } from '@sp/platform';
 import { Queue, type ConnectionOptions } from 'bullmq';
 
@@ -71,21 +72,14 @@ export class CapacityQueue implements OnApplicationShutdown {
     at: Date,
     now: Date,
   ): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
+      await withTimeout(
         this.arm(name, data, at, now),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () => reject(new Error(`redis did not answer within ${ARM_TIMEOUT_MS} ms`)),
-            ARM_TIMEOUT_MS,
-          );
-        }),
-      ]);
+        ARM_TIMEOUT_MS,
+        `redis did not answer within ${ARM_TIMEOUT_MS} ms`,
+      );
     } catch (err) {
       this.log.warn(`could not arm ${name} job (re-armed at next boot): ${(err as Error).message}`);
-    } finally {
-      clearTimeout(timer);
     }
   }
 
