@@ -51,12 +51,19 @@ export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
 /** The edge refuses bodies nested deeper than this (libs/platform MAX_BODY_DEPTH). */
 export const MAX_DEPTH = 32;
 
-/** Paths of every prototype key in a parsed value, and of nesting past MAX_DEPTH: refused before all else. */
+/**
+ * Paths of every prototype key in a parsed value, of nesting past MAX_DEPTH, and of every string that
+ * holds the NUL character (Postgres can store none): refused before all else.
+ */
 export function shapePaths(value: unknown, path = ''): string[] {
   const out: string[] = [];
   const pending: { v: unknown; p: string; depth: number }[] = [{ v: value, p: path, depth: 0 }];
   while (pending.length) {
     const { v, p, depth } = pending.pop()!;
+    if (typeof v === 'string' && v.includes('\u0000')) {
+      out.push(p);
+      continue;
+    }
     if (typeof v !== 'object' || v === null) continue;
     if (depth >= MAX_DEPTH) {
       out.push(p);

@@ -43,5 +43,9 @@ describe('request bodies at the edge', () => {
       { field: Array(MAX_BODY_DEPTH).fill('d').join('.'), message: expect.stringContaining('nested') },
     ]);
     expect(bodyShapeProblems(nest(100_000))).toHaveLength(1);
+    // A string holding NUL, wherever it sits (Postgres stores none).
+    const nul = bodyShapeProblems({ name: 'a\u0000b', list: ['ok', '\u0000'], inner: { ok: 'fine' } });
+    expect(nul.map((p) => p.field).sort()).toEqual(['list.1', 'name']);
+    for (const p of nul) expect(p.message).toContain('NUL');
   });
 });

@@ -32,8 +32,10 @@ export const MAX_BODY_DEPTH = 32;
 
 /**
  * What is wrong with a parsed body's shape before any DTO looks at it: every place that carries a
- * prototype key, and nesting deeper than MAX_BODY_DEPTH (class-transformer recurses into nested
- * values, so a few thousand levels of `[[[...]]]` in an unknown field exhausted the stack: a 500).
+ * prototype key, nesting deeper than MAX_BODY_DEPTH (class-transformer recurses into nested
+ * values, so a few thousand levels of `[[[...]]]` in an unknown field exhausted the stack: a 500), and
+ * every string holding the NUL character, which no Postgres text or jsonb value can store (an
+ * organisation named "\u0000" passed its DTO and failed at the INSERT: a 500, found by the fuzzer).
  */
 export function bodyShapeProblems(value: unknown, parent = ''): FieldProblem[] {
   const out: FieldProblem[] = [];
@@ -41,6 +43,10 @@ export function bodyShapeProblems(value: unknown, parent = ''): FieldProblem[] {
   const pending: { v: unknown; path: string; depth: number }[] = [{ v: value, path: parent, depth: 0 }];
   while (pending.length) {
     const { v, path, depth } = pending.pop()!;
+    if (typeof v === 'string' && v.includes('\u0000')) {
+      out.push({ field: path, message: 'must not contain the NUL character (\\u0000)' });
+      continue;
+    }
     if (typeof v !== 'object' || v === null) continue;
     if (depth >= MAX_BODY_DEPTH) {
       out.push({ field: path, message: `is nested more than ${MAX_BODY_DEPTH} levels deep` });
