@@ -30,7 +30,7 @@ interface Created {
 describe('the console in a browser', () => {
   const platform = new PlatformHarness({
     offset: 300,
-    pgPort: 55493,
+    pgPort: 25493,
     kafkaPort: 19494,
     // The console polls and streams; per-token rate limits are the hostile-input tests' business.
     env: { RATE_LIMIT_PER_MINUTE: '0' },

@@ -50,7 +50,7 @@ function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | n
 describe('the demo network and simulated traffic', () => {
   const platform = new PlatformHarness({
     offset: 600,
-    pgPort: 55500,
+    pgPort: 25500,
     kafkaPort: 19500,
     demo: true,
     // The simulator sends many calls per token; this spec is about flow, not the rate limiter.

@@ -42,7 +42,7 @@ interface LiveRoute {
 
 const h = new PlatformHarness({
   offset: 400,
-  pgPort: 55496,
+  pgPort: 25496,
   kafkaPort: 19496,
   env: {
     // Thousands of requests a minute from one token: limits are tested in libs/platform.

@@ -30,7 +30,7 @@ async function health(name: string): Promise<{ code: number; body: HealthBody }>
 }
 
 describe('npm start: the whole platform from outside', () => {
-  const pg = new TempPostgres({ port: 55492 });
+  const pg = new TempPostgres({ port: 25492 });
   const broker = new KafkaBroker({
     port: 19492,
     controllerPort: 19493,

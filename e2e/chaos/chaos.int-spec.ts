@@ -48,9 +48,9 @@ const secs = (ms: number | undefined) => (ms === undefined ? '-' : `${(ms / 1000
 describe(`chaos: ${REFERRALS} referrals to their end while the platform is broken under them`, () => {
   const harness = new PlatformHarness({
     offset: 500,
-    pgPort: 55498,
+    pgPort: 25498,
     kafkaPort: 19498,
-    redisPort: 56379,
+    redisPort: 26379,
     env: { RATE_LIMIT_PER_MINUTE: '0' },
   });
   const api = new RetryingClient(harness.gatewayUrl);

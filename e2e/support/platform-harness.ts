@@ -1,5 +1,5 @@
 import { AuthClaims, mintDevToken } from '@sp/auth';
-import { KafkaBroker, TempPostgres, TempRedis } from '@sp/infra';
+import { assertFixedPort, KafkaBroker, TempPostgres, TempRedis } from '@sp/infra';
 import { SERVICES } from '@sp/platform';
 import { waitFor } from '@sp/testing';
 import { ChildProcess, spawn } from 'node:child_process';
@@ -13,7 +13,10 @@ const ARTIFACTS = path.join(ROOT, 'e2e', 'artifacts');
 export interface PlatformOptions {
   /** Added to every service's port (SP_PORT_OFFSET), so the platform runs beside the dev one. */
   offset: number;
-  /** Ports of this platform's own Postgres and Kafka broker (controller on kafkaPort + 1). */
+  /**
+   * Ports of this platform's own Postgres and Kafka broker (controller on kafkaPort + 1), fixed, and below the
+   * kernel's ephemeral range (32768 and up), where an outgoing connection may already hold them.
+   */
   pgPort: number;
   kafkaPort: number;
   /** A Redis of its own (so a test may restart it); otherwise the stack's Redis with a queue prefix. */
@@ -45,6 +48,11 @@ export class PlatformHarness {
   private process?: ChildProcess;
 
   constructor(private readonly opts: PlatformOptions) {
+    assertFixedPort(opts.pgPort, 'Postgres');
+    assertFixedPort(opts.kafkaPort, 'Kafka');
+    assertFixedPort(opts.kafkaPort + 1, 'Kafka controller');
+    if (opts.redisPort) assertFixedPort(opts.redisPort, 'Redis');
+    for (const s of SERVICES) assertFixedPort(s.port + opts.offset, s.name);
     this.pg = new TempPostgres({ port: opts.pgPort });
     this.broker = new KafkaBroker({
       port: opts.kafkaPort,

@@ -1,6 +1,7 @@
 export { KafkaBroker, newClusterId, probeKafka } from './kafka-broker';
 export type { KafkaBrokerOptions } from './kafka-broker';
 export { KafkaCluster } from './kafka-cluster';
+export { assertFixedPort, ephemeralPortRange } from './support/net';
 export type { KafkaClusterOptions } from './kafka-cluster';
 export { ensureKafkaJars, KAFKA_LIBS_DIR, kafkaVersionFromPom } from './kafka-jars';
 export {

@@ -1,4 +1,4 @@
-import { isLocalHost, parseBrokerList, parseHostPort } from './net';
+import { assertFixedPort, ephemeralPortRange, isLocalHost, parseBrokerList, parseHostPort } from './net';
 
 describe('parseHostPort', () => {
   it('reads host and port', () => {
@@ -27,5 +27,28 @@ describe('isLocalHost', () => {
   it('knows the loopback names and nothing else', () => {
     expect(['localhost', '127.0.0.1', '::1', 'LOCALHOST'].every(isLocalHost)).toBe(true);
     expect(['kafka', '10.0.0.5', 'example.org'].some(isLocalHost)).toBe(false);
+  });
+});
+
+describe('fixed ports and the ephemeral range', () => {
+  it('reads the kernel range, or falls back to the Linux default', () => {
+    expect(ephemeralPortRange(() => '32768\t60999\n')).toEqual({ low: 32768, high: 60999 });
+    expect(ephemeralPortRange(() => '1024 65535')).toEqual({ low: 1024, high: 65535 });
+    expect(ephemeralPortRange(() => 'nonsense')).toEqual({ low: 32768, high: 60999 });
+    expect(
+      ephemeralPortRange(() => {
+        throw new Error('ENOENT');
+      }),
+    ).toEqual({ low: 32768, high: 60999 });
+  });
+
+  it('refuses a fixed port an outgoing connection may hold, naming it', () => {
+    const range = { low: 32768, high: 60999 };
+    expect(() => assertFixedPort(55498, 'Postgres', range)).toThrow(
+      "Postgres port 55498 lies in the kernel's ephemeral range 32768–60999",
+    );
+    expect(() => assertFixedPort(32768, 'Redis', range)).toThrow('Redis port 32768');
+    expect(() => assertFixedPort(25498, 'Postgres', range)).not.toThrow();
+    expect(() => assertFixedPort(61000, 'Kafka', range)).not.toThrow();
   });
 });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { waitUntil } from './wait';
 
@@ -69,4 +70,33 @@ export function freePort(): Promise<number> {
       server.close(() => (port > 0 ? resolve(port) : reject(new Error('no free port'))));
     });
   });
+}
+
+/**
+ * The kernel's range for the local ports of outgoing connections (Linux:
+ * /proc/sys/net/ipv4/ip_local_port_range; 32768–60999 where that cannot be read).
+ */
+export function ephemeralPortRange(
+  read: () => string = () => readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8'),
+): { low: number; high: number } {
+  try {
+    const [low, high] = read().trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high) && low > 0 && high >= low) return { low, high };
+  } catch {
+    // not Linux, or no /proc: the Linux default below
+  }
+  return { low: 32768, high: 60999 };
+}
+
+/**
+ * Refuses a fixed port that an outgoing connection may already hold as its local port: a server
+ * started later on it fails with "Address already in use" now and then, at random (the chaos run's
+ * own Postgres on 55498 did, once). Fixed ports for tests belong below the ephemeral range.
+ */
+export function assertFixedPort(port: number, what: string, range = ephemeralPortRange()): void {
+  if (port >= range.low && port <= range.high)
+    throw new Error(
+      `${what} port ${port} lies in the kernel's ephemeral range ${range.low}–${range.high}, where an outgoing ` +
+        `connection may hold it; pick a fixed port below ${range.low}`,
+    );
 }

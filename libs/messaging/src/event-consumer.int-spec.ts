@@ -286,7 +286,7 @@ describe('EventConsumer: inbox, retries and dead letters (real Kafka and Postgre
   });
 
   it('waits out its database going away and handles everything once when it is back', async () => {
-    const pg = new TempPostgres({ port: 55491, dataDir: path.join(tmpdir(), uniqueName('sp-pg')) });
+    const pg = new TempPostgres({ port: 25491, dataDir: path.join(tmpdir(), uniqueName('sp-pg')) });
     await pg.start();
     cleanups.push(() => pg.stop('immediate'));
     await pg.createDatabase('consumer_db_test');
