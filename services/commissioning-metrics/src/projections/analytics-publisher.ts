@@ -52,18 +52,20 @@ export class AnalyticsPublisher {
   ) {}
 
   /**
-   * Publishes the referral's recorded status changes not yet published, oldest first, once the referral's
-   * details (person key, age band, district...) are known: its receipt may still be on its way.
+   * Publishes the referrals' recorded status changes not yet published, each referral's oldest first,
+   * once the referral's details (person key, age band, district...) are known: its receipt may still be
+   * on its way. Three statements however many referrals.
    */
-  async flushStatusChanges(m: EntityManager, referralId: string): Promise<number> {
+  async flushStatusChanges(m: EntityManager, referralIds: readonly string[]): Promise<number> {
+    if (referralIds.length === 0) return 0;
     const ready: StatusChangeRow[] = await m.query(
       `SELECT s.id, s.from_status, s.to_status, s.at, f.person_key, f.ics_code, f.pcn_code, f.practice_code,
               f.age_band, f.postcode_district, f.needs
          FROM status_change s JOIN referral_fact f USING (referral_id)
-        WHERE s.referral_id = $1 AND s.published_at IS NULL AND ${DETAILS_KNOWN('f')}
-        ORDER BY s.at, s.id
+        WHERE s.referral_id = ANY($1::uuid[]) AND s.published_at IS NULL AND ${DETAILS_KNOWN('f')}
+        ORDER BY s.referral_id, s.at, s.id
         FOR UPDATE OF s`,
-      [referralId],
+      [referralIds],
     );
     if (ready.length === 0) return 0;
     await this.publishStatusChanges(m, ready);

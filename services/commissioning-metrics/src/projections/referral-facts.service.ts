@@ -43,6 +43,29 @@ export interface StatusChangeRow {
   needs: NeedCode[];
 }
 
+/** What a referral's receipt tells the metrics. */
+export interface ReceivedFact {
+  referralId: string;
+  pcnCode: string;
+  practiceCode: string;
+  personKey: string;
+  ageBand: string;
+  postcodeDistrict: string;
+  needs: string[];
+  receivedAt: string;
+}
+
+/** A status change as intake reports it. */
+export interface StatusChange {
+  referralId: string;
+  pcnCode: string;
+  practiceCode: string;
+  from?: ReferralStatus;
+  to: ReferralStatus;
+  closeReason?: CloseReason;
+  at: string;
+}
+
 /** What can become of an offer. */
 export const OFFER_MILESTONES = [
   'made_at',
@@ -86,56 +109,66 @@ export class ReferralFactsService {
   }
 
   /**
-   * Records the referral's details from its receipt. Says whether status changes or outcomes that came
-   * before it still wait to be published (read in the same statement), so that the caller flushes only
-   * when there is something to flush.
+   * Records referrals' details from their receipts: one statement for a round of receipts of distinct
+   * referrals (see distinctRounds). Says, for each, whether status changes or outcomes that came before
+   * it still wait to be published (read in the same statement), so that the caller flushes only when
+   * there is something to flush.
    */
   async received(
     m: EntityManager,
-    r: {
-      referralId: string;
-      pcnCode: string;
-      practiceCode: string;
-      personKey: string;
-      ageBand: string;
-      postcodeDistrict: string;
-      needs: string[];
-      receivedAt: string;
-    },
-  ): Promise<{ statusesPending: boolean; outcomesPending: boolean }> {
-    const [row]: { statuses_pending: boolean; outcomes_pending: boolean }[] = await m.query(
-      `INSERT INTO referral_fact AS f (referral_id, pcn_code, ics_code, practice_code, person_key, age_band,
-                                       postcode_district, needs, received_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (referral_id) DO UPDATE SET
-         pcn_code = EXCLUDED.pcn_code,
-         ics_code = EXCLUDED.ics_code,
-         practice_code = EXCLUDED.practice_code,
-         person_key = EXCLUDED.person_key,
-         age_band = EXCLUDED.age_band,
-         postcode_district = EXCLUDED.postcode_district,
-         -- The needs agreed at assessment replace the referrer's, whichever arrives first.
-         needs = CASE WHEN f.assessed_at IS NULL THEN EXCLUDED.needs ELSE f.needs END,
-         received_at = LEAST(f.received_at, EXCLUDED.received_at),
-         updated_at = now()
-       RETURNING
-         EXISTS (SELECT 1 FROM status_change s WHERE s.referral_id = $1 AND s.published_at IS NULL)
-           AS statuses_pending,
-         EXISTS (SELECT 1 FROM outcome_record o WHERE o.referral_id = $1 AND o.published_at IS NULL)
-           AS outcomes_pending`,
-      [
-        r.referralId,
-        r.pcnCode,
-        await this.ics.forWrite(m, r.pcnCode),
-        r.practiceCode,
-        r.personKey,
-        r.ageBand,
-        r.postcodeDistrict,
-        r.needs,
-        r.receivedAt,
-      ],
-    );
-    return { statusesPending: row.statuses_pending, outcomesPending: row.outcomes_pending };
+    round: readonly ReceivedFact[],
+  ): Promise<{ referralId: string; statusesPending: boolean; outcomesPending: boolean }[]> {
+    if (round.length === 0) return [];
+    const rows = [];
+    for (const r of round) {
+      rows.push({
+        referral_id: r.referralId,
+        pcn_code: r.pcnCode,
+        ics_code: await this.ics.forWrite(m, r.pcnCode),
+        practice_code: r.practiceCode,
+        person_key: r.personKey,
+        age_band: r.ageBand,
+        postcode_district: r.postcodeDistrict,
+        needs: r.needs,
+        received_at: r.receivedAt,
+      });
+    }
+    const found: { referral_id: string; statuses_pending: boolean; outcomes_pending: boolean }[] =
+      await m.query(
+        `INSERT INTO referral_fact AS f (referral_id, pcn_code, ics_code, practice_code, person_key, age_band,
+                                         postcode_district, needs, received_at)
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(referral_id uuid, pcn_code text, ics_code text,
+           practice_code text, person_key text, age_band text, postcode_district text, needs text[],
+           received_at timestamptz)
+         ON CONFLICT (referral_id) DO UPDATE SET
+           pcn_code = EXCLUDED.pcn_code,
+           ics_code = EXCLUDED.ics_code,
+           practice_code = EXCLUDED.practice_code,
+           person_key = EXCLUDED.person_key,
+           age_band = EXCLUDED.age_band,
+           postcode_district = EXCLUDED.postcode_district,
+           -- The needs agreed at assessment replace the referrer's, whichever arrives first.
+           needs = CASE WHEN f.assessed_at IS NULL THEN EXCLUDED.needs ELSE f.needs END,
+           received_at = LEAST(f.received_at, EXCLUDED.received_at),
+           updated_at = now()
+         RETURNING
+           f.referral_id,
+           EXISTS (SELECT 1 FROM status_change s WHERE s.referral_id = f.referral_id AND s.published_at IS NULL)
+             AS statuses_pending,
+           EXISTS (SELECT 1 FROM outcome_record o WHERE o.referral_id = f.referral_id AND o.published_at IS NULL)
+             AS outcomes_pending`,
+        [JSON.stringify(rows)],
+      );
+    const byId = new Map(found.map((f) => [f.referral_id, f] as const));
+    return round.map((r) => {
+      const f = byId.get(r.referralId);
+      if (!f) throw new Error(`referral_fact: no row came back for a receipt`);
+      return {
+        referralId: r.referralId,
+        statusesPending: f.statuses_pending,
+        outcomesPending: f.outcomes_pending,
+      };
+    });
   }
 
   async assessed(m: EntityManager, referralId: string, pcnCode: string, needs: string[], at: string) {
@@ -154,28 +187,39 @@ export class ReferralFactsService {
   }
 
   /**
-   * Records a status change (for the analytics stream) and moves the status if the change is the
-   * newest, in one statement. When the referral's details are known and no earlier change still waits
-   * for them (the usual case), the change is recorded as published and returned: the caller publishes
-   * it in this same transaction. Otherwise it is recorded as pending and null is returned; it goes out
-   * with the others once the receipt arrives (AnalyticsPublisher.flushStatusChanges).
+   * Records status changes (for the analytics stream) and moves each referral's status if its change is
+   * the newest: one statement for a round of changes to distinct referrals (see distinctRounds). Where
+   * a referral's details are known and no earlier change of it still waits (the usual case), its change
+   * is recorded as published and returned in `published`: the caller publishes it in this same
+   * transaction. Otherwise it is recorded as pending. It goes out with the others once the receipt
+   * arrives (AnalyticsPublisher.flushStatusChanges); `behind` names the referrals whose details are
+   * known already, for the caller to flush now.
    */
   async statusChanged(
     m: EntityManager,
-    c: {
-      referralId: string;
-      pcnCode: string;
-      practiceCode: string;
-      from?: ReferralStatus;
-      to: ReferralStatus;
-      closeReason?: CloseReason;
-      at: string;
-    },
-  ): Promise<StatusChangeRow | null> {
-    const [row]: (StatusChangeRow & { published: boolean })[] = await m.query(
-      `WITH f AS (
+    round: readonly StatusChange[],
+  ): Promise<{ published: StatusChangeRow[]; behind: string[] }> {
+    if (round.length === 0) return { published: [], behind: [] };
+    const rows = [];
+    for (const c of round) {
+      rows.push({
+        referral_id: c.referralId,
+        pcn_code: c.pcnCode,
+        ics_code: await this.ics.forWrite(m, c.pcnCode),
+        practice_code: c.practiceCode,
+        to_status: c.to,
+        at: c.at,
+        from_status: c.from ?? null,
+      });
+    }
+    const recorded: (StatusChangeRow & { referral_id: string; published: boolean; known: boolean })[] =
+      await m.query(
+        `WITH i AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(referral_id uuid, pcn_code text, ics_code text,
+           practice_code text, to_status text, at timestamptz, from_status text)
+       ), f AS (
          INSERT INTO referral_fact AS f (referral_id, pcn_code, ics_code, practice_code, status, status_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
+         SELECT referral_id, pcn_code, ics_code, practice_code, to_status, at FROM i
          ON CONFLICT (referral_id) DO UPDATE SET
            pcn_code = COALESCE(f.pcn_code, EXCLUDED.pcn_code),
            ics_code = COALESCE(f.ics_code, EXCLUDED.ics_code),
@@ -184,35 +228,37 @@ export class ReferralFactsService {
                          THEN EXCLUDED.status ELSE f.status END,
            status_at = GREATEST(f.status_at, EXCLUDED.status_at),
            updated_at = now()
-         RETURNING f.person_key, f.ics_code, f.pcn_code, f.practice_code, f.age_band, f.postcode_district,
-                   f.needs, ${DETAILS_KNOWN('f')} AS known
+         RETURNING f.referral_id, f.person_key, f.ics_code, f.pcn_code, f.practice_code, f.age_band,
+                   f.postcode_district, f.needs, ${DETAILS_KNOWN('f')} AS known
        ), s AS (
          INSERT INTO status_change (referral_id, from_status, to_status, at, published_at)
-         SELECT $1, $7, $5, $6,
+         SELECT i.referral_id, i.from_status, i.to_status, i.at,
                 CASE WHEN f.known AND NOT EXISTS (
-                  SELECT 1 FROM status_change p WHERE p.referral_id = $1 AND p.published_at IS NULL)
+                  SELECT 1 FROM status_change p WHERE p.referral_id = i.referral_id AND p.published_at IS NULL)
                 THEN now() END
-           FROM f
-         RETURNING id, from_status, to_status, at, published_at IS NOT NULL AS published
+           FROM i JOIN f ON f.referral_id = i.referral_id
+         RETURNING id, referral_id, from_status, to_status, at, published_at IS NOT NULL AS published
        )
-       SELECT s.*, f.person_key, f.ics_code, f.pcn_code, f.practice_code, f.age_band, f.postcode_district,
-              f.needs
-         FROM s, f`,
-      [
-        c.referralId,
-        c.pcnCode,
-        await this.ics.forWrite(m, c.pcnCode),
-        c.practiceCode,
-        c.to,
-        c.at,
-        c.from ?? null,
-      ],
-    );
-    if (c.to === 'waitlisted') await this.milestone(m, c.referralId, c.pcnCode, 'waitlisted_at', c.at);
-    if (c.to === 'closed') await this.closed(m, c.referralId, c.pcnCode, c.closeReason ?? 'other', c.at);
-    if (!row.published) return null;
-    const { published: _, ...change } = row;
-    return change;
+       SELECT s.id, s.referral_id, s.from_status, s.to_status, s.at, s.published, f.known, f.person_key, f.ics_code,
+              f.pcn_code, f.practice_code, f.age_band, f.postcode_district, f.needs
+         FROM s JOIN f ON f.referral_id = s.referral_id`,
+        [JSON.stringify(rows)],
+      );
+    const byId = new Map(recorded.map((r) => [r.referral_id, r] as const));
+    for (const c of round) {
+      if (c.to === 'waitlisted') await this.milestone(m, c.referralId, c.pcnCode, 'waitlisted_at', c.at);
+      if (c.to === 'closed') await this.closed(m, c.referralId, c.pcnCode, c.closeReason ?? 'other', c.at);
+    }
+    const published: StatusChangeRow[] = [];
+    const behind: string[] = [];
+    for (const c of round) {
+      const row = byId.get(c.referralId);
+      if (!row) throw new Error(`status_change: no row came back for a change`);
+      const { published: now, known, referral_id: _, ...change } = row;
+      if (now) published.push(change);
+      else if (known) behind.push(c.referralId);
+    }
+    return { published, behind };
   }
 
   /** The first closure stands, with its reason. */
