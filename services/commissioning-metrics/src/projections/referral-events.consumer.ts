@@ -37,7 +37,7 @@ export class ReferralEventsConsumer {
     // Payloads were validated against the contract by the consumer before the handler runs.
     const receipts = ctx.getEvents().map((e) => e.data as ReferralReceivedV1);
     const m = ctx.getManager();
-    for (const round of distinctRounds(receipts, (d) => d.referralId)) {
+    for (const round of distinctRounds(receipts, (d) => d.referralId.toLowerCase())) {
       const waiting = await this.facts.received(m, round);
       await this.analytics.flushStatusChanges(
         m,
@@ -60,7 +60,7 @@ export class ReferralEventsConsumer {
       return { ...data, at: data.changedAt };
     });
     const m = ctx.getManager();
-    for (const round of distinctRounds(changes, (c) => c.referralId)) {
+    for (const round of distinctRounds(changes, (c) => c.referralId.toLowerCase())) {
       const { published, behind } = await this.facts.statusChanged(m, round);
       if (published.length) await this.analytics.publishStatusChanges(m, published);
       await this.analytics.flushStatusChanges(m, behind);

@@ -110,7 +110,7 @@ export class ReferralFactsService {
 
   /**
    * Records referrals' details from their receipts: one statement for a round of receipts of distinct
-   * referrals (see distinctRounds). Says, for each, whether status changes or outcomes that came before
+   * referrals (see distinctRounds; ids compared in lower case, as Postgres gives a uuid). Says, for each, whether status changes or outcomes that came before
    * it still wait to be published (read in the same statement), so that the caller flushes only when
    * there is something to flush.
    */
@@ -161,7 +161,8 @@ export class ReferralFactsService {
       );
     const byId = new Map(found.map((f) => [f.referral_id, f] as const));
     return round.map((r) => {
-      const f = byId.get(r.referralId);
+      // Postgres answers a uuid in lower case; the contract takes either.
+      const f = byId.get(r.referralId.toLowerCase());
       if (!f) throw new Error(`referral_fact: no row came back for a receipt`);
       return {
         referralId: r.referralId,
@@ -252,7 +253,7 @@ export class ReferralFactsService {
     const published: StatusChangeRow[] = [];
     const behind: string[] = [];
     for (const c of round) {
-      const row = byId.get(c.referralId);
+      const row = byId.get(c.referralId.toLowerCase());
       if (!row) throw new Error(`status_change: no row came back for a change`);
       const { published: now, known, referral_id: _, ...change } = row;
       if (now) published.push(change);
