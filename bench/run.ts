@@ -9,7 +9,7 @@
  */
 import { mintDevToken } from '@sp/auth';
 import { stackUp } from '@sp/infra';
-import { collectEvents, startConsumerGroupAtEnd } from '@sp/messaging';
+import { collectEvents, sleep, startConsumerGroupAtEnd } from '@sp/messaging';
 import { SERVICES } from '@sp/platform';
 import { NhsNumber } from '@sp/domain';
 import { percentile } from '@sp/testing';
@@ -398,6 +398,16 @@ async function settled(groups: string[], brokers: string[], timeoutMs = 600_000)
         unsent += (rows[0] as { n: number }).n;
       }
       let lag = 0;
+      // Each topic's ends asked once a pass, whichever groups read it.
+      const ends = new Map<string, Promise<Map<number, { high: string; low: string }>>>();
+      const endsOf = (topic: string) => {
+        let e = ends.get(topic);
+        if (!e) {
+          e = admin.fetchTopicOffsets(topic).then((o) => new Map(o.map((x) => [x.partition, x] as const)));
+          ends.set(topic, e);
+        }
+        return e;
+      };
       const { groups: described } = await admin.describeGroups(groups);
       for (const g of described) {
         const topics = new Set<string>();
@@ -407,11 +417,9 @@ async function settled(groups: string[], brokers: string[], timeoutMs = 600_000)
         }
         if (topics.size === 0) continue;
         for (const t of await admin.fetchOffsets({ groupId: g.groupId, topics: [...topics] })) {
-          const ends = new Map(
-            (await admin.fetchTopicOffsets(t.topic)).map((o) => [o.partition, o] as const),
-          );
+          const topicEnds = await endsOf(t.topic);
           for (const p of t.partitions) {
-            const end = ends.get(p.partition);
+            const end = topicEnds.get(p.partition);
             if (!end) continue;
             const at = Number(p.offset) >= 0 ? Number(p.offset) : Number(end.low);
             lag += Math.max(0, Number(end.high) - at);
@@ -423,7 +431,7 @@ async function settled(groups: string[], brokers: string[], timeoutMs = 600_000)
         throw new Error(
           `the import had not settled after ${timeoutMs / 1000} s: lag ${lag}, unsent ${unsent}`,
         );
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
   } finally {
     await Promise.all([admin.disconnect(), ...dbs.map((c) => c.end())]);
