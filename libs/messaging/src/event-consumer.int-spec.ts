@@ -7,6 +7,7 @@ import { toKafkaMessage } from '@sp/contracts';
 import { Admin, Consumer, Kafka, Producer } from 'kafkajs';
 import { register } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
+import { commitSoon } from './commit-soon';
 import { EventBatchHandler, EventConsumer } from './event-consumer';
 import { kafkaBrokers } from './kafka-client';
 import { PermanentError } from './transient-error';
@@ -61,7 +62,11 @@ describe('EventConsumer: inbox, retries and dead letters (real Kafka and Postgre
     label: string,
     handler = recordEffect,
     url?: string,
-    extra: { partitionStallMs?: number; batchHandlers?: Record<string, EventBatchHandler> } = {},
+    extra: {
+      partitionStallMs?: number;
+      partitionsConcurrently?: number;
+      batchHandlers?: Record<string, EventBatchHandler>;
+    } = {},
   ) {
     const topic = uniqueName(`test.${label}`).replace(/_/g, '-');
     await createTopics(admin, [topic, `${topic}.dlq`], 2);
@@ -222,6 +227,34 @@ describe('EventConsumer: inbox, retries and dead letters (real Kafka and Postgre
     expect(n).toBe(299);
   });
 
+  it('ends a shared transaction at an event whose handler asked to commit soon, and takes the rest in the next', async () => {
+    const tx = new Map<number, string>();
+    const hot = (seq: number) => seq % 10 === 5;
+    const { topic, ds, effects } = await setup('commit-soon', async (ev, m) => {
+      await recordEffect(ev, m);
+      const seq = (ev.data as { seq: number }).seq;
+      const [{ t }] = await m.query(`SELECT txid_current()::text AS t`);
+      tx.set(seq, t);
+      // As a handler does after locking a row that many others queue for.
+      if (hot(seq)) commitSoon(m);
+    });
+    // One partition, one send: the consumer gets them as one batch and works through it in chunks.
+    await producer.send({
+      topic,
+      messages: Array.from({ length: 40 }, (_, i) => ({ ...event('h', i + 1), partition: 0 })),
+    });
+    await waitFor(async () => (await effects()).length >= 40, { message: '40 effects' });
+    const rows = await effects();
+    expect(rows.map((r) => r.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    const [{ n }] = await ds.query(`SELECT count(*)::int AS n FROM inbox WHERE status = 'processed'`);
+    expect(n).toBe(40);
+    // Each hot event is the last of its transaction...
+    for (const seq of [5, 15, 25, 35]) expect(tx.get(seq + 1)).not.toBe(tx.get(seq));
+    // ...and the events between two hot ones still share one.
+    for (let seq = 6; seq < 15; seq++) expect(tx.get(seq + 1)).toBe(tx.get(seq));
+    expect(new Set(tx.values()).size).toBe(5);
+  });
+
   it('refuses a type with both a handler and a batch handler', () => {
     expect(
       () =>
@@ -351,5 +384,35 @@ describe('EventConsumer: inbox, retries and dead letters (real Kafka and Postgre
     expect(rows).toHaveLength(20);
     expect(new Set(rows.map((r) => r.ce_id)).size).toBe(20);
     expect(consumer.status).toBe('running');
+  }, 60_000);
+
+  it('leaves alone a partition that waits its turn behind a long batch of the same fetch', async () => {
+    // One batch at a time, each event 400 ms: the partition handled second waits about 3 s for its
+    // batch, past the 2 s allowance, without a fetch going by.
+    const { topic, effects } = await setup(
+      'waits-turn',
+      async (ev, m) => {
+        await new Promise((r) => setTimeout(r, 400));
+        await recordEffect(ev, m);
+      },
+      undefined,
+      { partitionStallMs: 2000, partitionsConcurrently: 1 },
+    );
+    await producer.send({
+      topic,
+      messages: [0, 1].flatMap((partition) =>
+        Array.from({ length: 8 }, (_, i) => ({ ...event(`p${partition}`, i + 1), partition })),
+      ),
+    });
+    await waitFor(async () => (await effects()).length >= 16, { message: '16 effects', timeoutMs: 30_000 });
+    const stalls = (await register.getSingleMetricAsString('sp_consumer_partition_stalls_total'))
+      .split('\n')
+      .filter((l) => l.includes(`consumer="it-waits-turn"`))
+      .map((l) => Number(l.split(' ').pop()))
+      .reduce((a, b) => a + b, 0);
+    expect(stalls).toBe(0);
+    const rows = await effects();
+    expect(rows).toHaveLength(16);
+    expect(new Set(rows.map((r) => r.ce_id)).size).toBe(16);
   }, 60_000);
 });

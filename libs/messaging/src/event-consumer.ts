@@ -4,6 +4,7 @@ import { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Partitioners, P
 import type { DataSource, EntityManager } from 'typeorm';
 import { deadLetterMessage } from './dead-letter';
 import { commitSignals } from './commit-signals';
+import { commitSoonAsked } from './commit-soon';
 import { contractsRegistry, EventRegistry } from './event-registry';
 import { messagingMetrics } from './metrics';
 import { describe } from './outbox-relay';
@@ -91,9 +92,13 @@ export interface EventConsumerOptions {
   stallMs?: number;
   /**
    * An assigned partition that stays behind its end (committed offset below the high watermark, the
-   * committed offset not moving) with no batch started for it for this long is a stuck partition,
-   * and the consumer is rebuilt (20 s; CONSUMER_PARTITION_STALL_MS; 0 turns it off). Checked against
-   * the broker every quarter of it. Seen in the chaos test after a broker restart, and after a
+   * committed offset not moving) with no batch started for it for this long, while the consumer has
+   * fetched twice without one, is a stuck partition, and the consumer is rebuilt (20 s;
+   * CONSUMER_PARTITION_STALL_MS; 0 turns it off). Checked against the broker every quarter of it. A
+   * partition merely waiting its turn is not stuck: kafkajs fetches again only when every batch of
+   * the last fetch is done, so under load a partition can wait a long cycle for a batch already
+   * fetched (a rebuild then would throw that work away). A consumer that has not fetched at all for
+   * three times the allowance counts as having fetched without one. Seen in the chaos test after a broker restart, and after a
    * consumer's own restart with the broker up: the consumer went on fetching and heartbeating, its
    * other partitions flowed, and one partition stood still, 63 to 170 messages short, for good. A
    * consumer that pauses partitions on purpose would need this turned off (0); none here does.
@@ -107,6 +112,10 @@ interface PartitionWatch {
   batchAt: number;
   /** Batches of it being handled now. */
   inFlight: number;
+  /** Fetches the consumer has made since a batch of it last started. */
+  fetchesWithout: number;
+  /** When the batch in hand started, and how many messages it holds (for the stall report). */
+  handling?: { since: number; size: number };
   /** The committed offset seen behind the end, and since when it has not moved. */
   behind?: { committed: string; since: number };
 }
@@ -134,6 +143,7 @@ export class EventConsumer {
   private readonly chunkSize: number;
   private readonly stallMs: number;
   private lastActivityAt = 0;
+  private lastFetchAt = 0;
   private watchdog?: NodeJS.Timeout;
   private readonly partitionStallMs: number;
   private readonly partitions = new Map<string, PartitionWatch>();
@@ -218,6 +228,10 @@ export class EventConsumer {
     for (const e of [FETCH_START, FETCH, GROUP_JOIN, START_BATCH_PROCESS, END_BATCH_PROCESS, HEARTBEAT]) {
       consumer.on(e, active);
     }
+    consumer.on(FETCH, () => {
+      this.lastFetchAt = Date.now();
+      for (const w of this.partitions.values()) w.fetchesWithout++;
+    });
     // kafkajs restarts itself after retriable failures; when it gives up (restart=false) we rebuild it.
     consumer.on(consumer.events.CRASH, ({ payload }) => {
       this.log.warn(`consumer crashed (${describe(payload.error)}), kafkajs restart=${payload.restart}`);
@@ -268,6 +282,8 @@ export class EventConsumer {
   private assigned(assignment: Record<string, number[]>): void {
     this.assignment = assignment;
     const now = Date.now();
+    // A fresh start for the wedged-fetcher allowance too: the first fetch of a new generation follows.
+    this.lastFetchAt = now;
     const keep = new Set<string>();
     for (const [topic, partitions] of Object.entries(assignment)) {
       for (const p of partitions) {
@@ -276,6 +292,7 @@ export class EventConsumer {
         // Updated in place: a batch still in hand holds this same object and counts itself out of it.
         const w = this.watch(topic, p);
         w.batchAt = now;
+        w.fetchesWithout = 0;
         w.behind = undefined;
       }
     }
@@ -285,10 +302,26 @@ export class EventConsumer {
     for (const key of this.pendingOffsets.keys()) if (!keep.has(key)) this.pendingOffsets.delete(key);
   }
 
+  private sinceLastFetch(): string {
+    return this.lastFetchAt ? `${Math.round((Date.now() - this.lastFetchAt) / 100) / 10} s ago` : 'never';
+  }
+
+  /** The batches in hand, longest first: what the fetcher is waiting on. */
+  private inHand(now: number): string {
+    const busy = [...this.partitions]
+      .filter(([, w]) => w.handling)
+      .sort(([, a], [, b]) => a.handling!.since - b.handling!.since)
+      .map(
+        ([key, w]) =>
+          `${key} ${w.handling!.size} msgs for ${Math.round((now - w.handling!.since) / 100) / 10} s`,
+      );
+    return busy.length ? `in hand: ${busy.join(', ')}` : 'no batch in hand';
+  }
+
   private watch(topic: string, partition: number): PartitionWatch {
     const key = `${topic}:${partition}`;
     let w = this.partitions.get(key);
-    if (!w) this.partitions.set(key, (w = { batchAt: Date.now(), inFlight: 0 }));
+    if (!w) this.partitions.set(key, (w = { batchAt: Date.now(), inFlight: 0, fetchesWithout: 0 }));
     return w;
   }
 
@@ -329,9 +362,13 @@ export class EventConsumer {
           const still = now - w.behind.since;
           if (w.inFlight || still < this.partitionStallMs || now - w.batchAt < this.partitionStallMs)
             continue;
+          // Waiting its turn in a long fetch cycle, not stuck.
+          const fetcherWedged = now - this.lastFetchAt >= 3 * this.partitionStallMs;
+          if (w.fetchesWithout < 2 && !fetcherWedged) continue;
           this.log.warn(
             `${topic}[${partition}] stuck at committed ${offset} of ${end.high} for ` +
-              `${Math.round(still / 1000)} s with no batch: rebuilding the consumer`,
+              `${Math.round(still / 1000)} s with no batch in ${w.fetchesWithout} fetches (last fetch ${this.sinceLastFetch()}; ` +
+              `${this.inHand(now)}): rebuilding the consumer`,
           );
           messagingMetrics.partitionStalls.inc({ consumer: this.opts.name, topic });
           for (const x of this.partitions.values()) x.behind = undefined;
@@ -385,11 +422,14 @@ export class EventConsumer {
   private async handleBatch(payload: EachBatchPayload) {
     const watch = this.watch(payload.batch.topic, payload.batch.partition);
     watch.batchAt = Date.now();
+    watch.fetchesWithout = 0;
     watch.inFlight++;
+    watch.handling = { since: watch.batchAt, size: payload.batch.messages.length };
     try {
       await this.handleBatchMessages(payload);
     } finally {
       watch.inFlight--;
+      watch.handling = undefined;
       watch.batchAt = Date.now();
     }
   }
@@ -408,10 +448,14 @@ export class EventConsumer {
       this.lastActivityAt = Date.now();
       const chunk = messages.slice(i, i + this.chunkSize);
       const chunked = chunk.length > 1 ? await this.handleChunk(batch.topic, batch.partition, chunk) : false;
-      if (chunked === true) {
-        for (const m of chunk) resolveOffset(m.offset);
-        const last = chunk[chunk.length - 1].offset;
+      if (typeof chunked === 'number') {
+        const done = chunk.slice(0, chunked);
+        for (const m of done) resolveOffset(m.offset);
+        const last = done[done.length - 1].offset;
         await this.handled(batch.topic, batch.partition, last, commitOffsetsIfNecessary, isRunning);
+        i += done.length;
+        await heartbeat();
+        continue;
       } else {
         // One at a time: a lone message, or a chunk that held a poison message or met an error. A
         // handler that failed in the chunk has had its first attempt.
@@ -516,18 +560,19 @@ export class EventConsumer {
   /**
    * Under load, a run of consecutive messages of one partition is claimed and handled in ONE
    * transaction (one multi-row inbox insert, the handlers in order, one commit) instead of one
-   * transaction each: the same guarantees, a fraction of the round trips. Returns false, having
-   * written nothing, when any message is malformed or any handler fails, so that the caller handles
-   * the chunk one message at a time with the usual retries and dead-lettering.
+   * transaction each: the same guarantees, a fraction of the round trips. Returns how many of the
+   * chunk's messages that transaction took: all of them, or fewer when a handler asked to commit soon
+   * (see commitSoon) and the rest waits for the next transaction. Returns false, having written
+   * nothing, when any message is malformed or any handler fails, so that the caller handles the chunk
+   * one message at a time with the usual retries and dead-lettering.
    */
   private async handleChunk(
     topic: string,
     partition: number,
     chunk: KafkaMessage[],
-  ): Promise<true | false | { failedOffset: string }> {
-    const work: { event: CloudEvent; handler: EventHandler; offset: string }[] = [];
-    let ignored = 0;
-    for (const message of chunk) {
+  ): Promise<number | false | { failedOffset: string }> {
+    const work: { event: CloudEvent; handler: EventHandler; offset: string; at: number }[] = [];
+    for (const [at, message] of chunk.entries()) {
       let event: CloudEvent;
       try {
         event = fromKafkaMessage(message);
@@ -535,15 +580,15 @@ export class EventConsumer {
         return false;
       }
       const handler = this.handlers.get(event.type);
-      if (!handler) {
-        ignored++;
-        continue;
-      }
+      if (!handler) continue;
       if (this.registry.validate(event.type, event.data).length) return false;
-      work.push({ event, handler, offset: message.offset });
+      work.push({ event, handler, offset: message.offset, at });
     }
     const handled: CloudEvent[] = [];
     let failedOffset: string | undefined;
+    // How many of the chunk's messages, and of its work, this transaction took.
+    let taken = chunk.length;
+    let claimedWork = work.length;
     try {
       if (work.length) {
         await this.opts.dataSource.transaction(async (manager) => {
@@ -559,6 +604,8 @@ export class EventConsumer {
           )) as { ce_id: string }[];
           const fresh = new Set(claimed.map((r) => r.ce_id));
           handled.length = 0;
+          taken = chunk.length;
+          claimedWork = work.length;
           // Consecutive events with batch handlers, waiting to be handled together.
           let run: CloudEvent[] = [];
           const handleRun = async () => {
@@ -573,7 +620,9 @@ export class EventConsumer {
             for (const [type, events] of byType) await this.batchHandlers.get(type)!(events, manager);
             for (const events of byType.values()) handled.push(...events);
           };
-          for (const w of work) {
+          let k = 0;
+          for (; k < work.length; k++) {
+            const w = work[k];
             // delete(): the same event twice in one chunk is handled once, like a redelivery.
             if (!fresh.delete(w.event.id)) continue;
             if (this.batchHandlers.has(w.event.type)) {
@@ -589,8 +638,24 @@ export class EventConsumer {
               throw err;
             }
             handled.push(w.event);
+            if (commitSoonAsked(manager) && k < work.length - 1) break;
           }
           if (run.length) await handleRun();
+          if (k < work.length - 1) {
+            // A handler holds a row others queue for: commit now. The rest of the chunk is given back
+            // unclaimed, for the next transaction.
+            taken = work[k].at + 1;
+            claimedWork = k + 1;
+            const rest = work
+              .slice(k + 1)
+              .map((w) => w.event.id)
+              .filter((id) => fresh.has(id));
+            if (rest.length)
+              await manager.query(`DELETE FROM inbox WHERE consumer = $1 AND ce_id = ANY($2::text[])`, [
+                this.opts.name,
+                rest,
+              ]);
+          }
         });
         commitSignals.committed(handled);
       }
@@ -598,12 +663,13 @@ export class EventConsumer {
       return failedOffset ? { failedOffset } : false;
     }
     const processed = handled.length;
+    const ignored = taken - claimedWork;
     const consumed = messagingMetrics.consumed;
     if (processed) consumed.inc({ consumer: this.opts.name, topic, result: 'processed' }, processed);
-    if (work.length - processed)
-      consumed.inc({ consumer: this.opts.name, topic, result: 'duplicate' }, work.length - processed);
+    if (claimedWork - processed)
+      consumed.inc({ consumer: this.opts.name, topic, result: 'duplicate' }, claimedWork - processed);
     if (ignored) consumed.inc({ consumer: this.opts.name, topic, result: 'ignored' }, ignored);
-    return true;
+    return taken;
   }
 
   /** Resolves when the message is handled, skipped as a duplicate or dead-lettered; throws to hand the batch back. */

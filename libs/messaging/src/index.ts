@@ -5,6 +5,7 @@ export * from './outbox-writer';
 export * from './outbox-relay';
 export * from './event-consumer';
 export * from './commit-signals';
+export * from './commit-soon';
 export * from './dead-letter';
 export * from './transient-error';
 export * from './metrics';

@@ -1,3 +1,4 @@
+import { commitSoon } from '@sp/messaging';
 import type { EntityManager } from 'typeorm';
 
 /**
@@ -24,6 +25,9 @@ export type ShortageReason = 'unknown-service' | 'paused' | 'full' | 'weekly-int
  * row it locks, so any number of concurrent requests, from any number of instances, can never take
  * active + reserved above maxActive nor this week's offers above weeklyIntake (the table's trigger
  * refuses it too). Returns null and the reason when no place is left.
+ *
+ * Every offer at the service queues for that row until this transaction ends, so each function here
+ * asks for the transaction to commit soon (a consumer then ends its chunk at this event).
  */
 export async function reservePlace(
   manager: EntityManager,
@@ -45,6 +49,7 @@ export async function reservePlace(
       RETURNING organisation_id`,
     [serviceId, week],
   );
+  commitSoon(manager);
   if (rows.length) return { organisationId: rows[0].organisation_id };
   const [row]: { paused: boolean; full: boolean }[] = await manager.query(
     `SELECT paused, active + reserved >= max_active AS full FROM service_load WHERE service_id = $1`,
@@ -56,6 +61,7 @@ export async function reservePlace(
 
 /** A pending offer's place is given back (decline, expiry, cancellation). */
 export async function releaseReservation(manager: EntityManager, serviceId: string): Promise<void> {
+  commitSoon(manager);
   await manager.query(
     `UPDATE service_load SET reserved = reserved - 1, updated_at = now() WHERE service_id = $1`,
     [serviceId],
@@ -64,6 +70,7 @@ export async function releaseReservation(manager: EntityManager, serviceId: stri
 
 /** Acceptance turns the reservation into an active place: the total held does not change. */
 export async function activateReservation(manager: EntityManager, serviceId: string): Promise<void> {
+  commitSoon(manager);
   await manager.query(
     `UPDATE service_load SET reserved = reserved - 1, active = active + 1, updated_at = now() WHERE service_id = $1`,
     [serviceId],
@@ -72,6 +79,7 @@ export async function activateReservation(manager: EntityManager, serviceId: str
 
 /** A placement ends (completed, did not attend, cancelled after acceptance). */
 export async function releaseActive(manager: EntityManager, serviceId: string): Promise<void> {
+  commitSoon(manager);
   await manager.query(
     `UPDATE service_load SET active = active - 1, updated_at = now() WHERE service_id = $1`,
     [serviceId],

@@ -20,7 +20,7 @@ import {
   type ReferralReceivedV1,
   type ServiceRegisteredV1,
 } from '@sp/contracts';
-import { EventBatchContext, EventBatchPattern, EventContext } from '@sp/messaging';
+import { commitSoon, EventBatchContext, EventBatchPattern, EventContext } from '@sp/messaging';
 import { distinctRounds } from '@sp/persistence';
 import { MatchService } from '../matches/match.service';
 import { OfferService } from '../offers/offer.service';
@@ -198,6 +198,8 @@ export class ProjectionConsumer {
        WHERE s.settings_at <= EXCLUDED.settings_at`,
       [d.serviceId, d.organisationId, d.maxActive, d.weeklyIntake, d.status === 'paused', d.changedAt],
     );
+    // The service's row is locked until commit, and every offer there queues for it.
+    commitSoon(m);
     await this.matches.fillFreedPlaces(m, [d.serviceId]);
   }
 

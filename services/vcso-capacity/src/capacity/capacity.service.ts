@@ -11,7 +11,7 @@ import {
   type ServiceReopenedV1,
   type ServiceThrottledV1,
 } from '@sp/contracts';
-import { OutboxWriter } from '@sp/messaging';
+import { commitSoon, OutboxWriter } from '@sp/messaging';
 import type { DataSource, EntityManager } from 'typeorm';
 import { Clock } from '../common/clock';
 import { londonIsoWeek, londonMonth } from '../common/london-time';
@@ -85,8 +85,13 @@ export class CapacityService {
     }
   }
 
-  /** Locks a service's row for the rest of the transaction; null when there is no such service. */
+  /**
+   * Locks a service's row for the rest of the transaction; null when there is no such service. Every
+   * offer event and coordinator change for the service queues for that row, so the transaction is
+   * asked to commit soon (a consumer ends its chunk at this event).
+   */
   lock(manager: EntityManager, serviceId: string): Promise<VcsoService | null> {
+    commitSoon(manager);
     return manager
       .getRepository(VcsoService)
       .createQueryBuilder('s')
