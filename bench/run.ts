@@ -614,7 +614,10 @@ function cpuSeconds(pids: Record<string, number | undefined>): Map<string, numbe
   return out;
 }
 
-/** The processes of the local stack, by command name (a backend that exited meanwhile is not counted). */
+/**
+ * The processes of the local stack, by command name. A Postgres backend that exited within the phase is
+ * counted through the postmaster, which reaped it (see processStats).
+ */
 const INFRA = { postgres: 'postgres', kafka: 'java', redis: 'redis-server' } as const;
 function cpuSplit(before: Map<string, number>, after: Map<string, number>, seconds: number) {
   const d = (k: string) => (after.get(k) ?? NaN) - (before.get(k) ?? NaN);
