@@ -353,6 +353,53 @@ describe('matching: offers, places and consent (two instances, real stack)', () 
     await ds.query(`UPDATE service_load SET max_active = 0 WHERE service_id = $1`, [id]);
   });
 
+  it('takes a load announcement that repeats the limits without locking the service row, and never lets an older one win', async () => {
+    const id = randomUUID();
+    const at = (ms: number) => new Date(Date.parse('2026-12-01T09:00:00Z') + ms).toISOString();
+    const announce = (maxActive: number, changedAt: string, reserved = 0) => {
+      const e = capacity(id, ORG, maxActive, 10);
+      Object.assign(e.data as object, { changedAt, reserved });
+      return e;
+    };
+    const handled = async (ceId: string) =>
+      (await ds.query(`SELECT 1 FROM inbox WHERE ce_id = $1`, [ceId])).length === 1;
+    const first = announce(3, at(0));
+    await publisher.publish(first);
+    await waitFor(() => handled(first.id), { message: 'the service projected' });
+
+    // An open transaction holds the service's row, as an offer being made there does.
+    const runner = ds.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    try {
+      await runner.query(`SELECT 1 FROM service_load WHERE service_id = $1 FOR UPDATE`, [id]);
+      // The same limits with another load (an offer elsewhere in the flow): handled at once.
+      const repeat = announce(3, at(2000), 1);
+      await publisher.publish(repeat);
+      await waitFor(() => handled(repeat.id), {
+        timeoutMs: 10_000,
+        message: 'the repeat handled while the row is held',
+      });
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+    // Older than the repeat, with other limits: seen too late, it changes nothing.
+    const late = announce(7, at(1000));
+    await publisher.publish(late);
+    await waitFor(() => handled(late.id), { message: 'the late one handled' });
+    const limit = async () =>
+      (await ds.query(`SELECT max_active FROM service_load WHERE service_id = $1`, [id]))[0].max_active;
+    expect(await limit()).toBe(3);
+    // A newer change of limits still applies.
+    const raised = announce(5, at(3000));
+    await publisher.publish(raised);
+    await waitFor(() => handled(raised.id), { message: 'the raise handled' });
+    expect(await limit()).toBe(5);
+    const [seen] = await ds.query(`SELECT seen_at FROM service_settings_seen WHERE service_id = $1`, [id]);
+    expect(new Date(seen.seen_at).toISOString()).toBe(at(3000));
+  });
+
   it('offers nothing without consent to share, and a withdrawal cancels the open offer and frees its place', async () => {
     const service = { id: randomUUID(), org: ORG, maxActive: 1, weeklyIntake: 5 };
     const [noShare] = await seed(1, [service], false);

@@ -180,11 +180,32 @@ export class ProjectionConsumer {
   /**
    * The service's limits as its coordinator set them; matching itself owns the load. Raised limits
    * or a reopening may open places: the waitlist gets them in this transaction.
+   *
+   * vcso-capacity announces every change of a service's load with its settings, so most of these
+   * repeat settings matching holds already (an offer made here comes back as one). Those are only
+   * noted as seen, in one statement that locks nothing offers wait for; the service's `service_load`
+   * row is locked only for limits that changed. Seen-times are kept for every event, so an older
+   * event that arrives late (a service's events moving partition when a topic grows) never wins; one
+   * of the same millisecond is compared like a newer one.
    */
   @EventPattern(CAPACITY_UPDATED_V1)
   async capacity(@Ctx() ctx: EventContext): Promise<void> {
     const d = ctx.getEvent().data as CapacityUpdatedV1;
     const m = ctx.getManager();
+    const paused = d.status === 'paused';
+    const [check]: { newer: boolean; known: boolean }[] = await m.query(
+      `WITH seen AS (
+         INSERT INTO service_settings_seen AS s (service_id, seen_at) VALUES ($1, $2)
+         ON CONFLICT (service_id) DO UPDATE SET seen_at = EXCLUDED.seen_at WHERE s.seen_at <= EXCLUDED.seen_at
+         RETURNING 1)
+       SELECT EXISTS (SELECT 1 FROM seen) AS newer,
+              COALESCE(l.settings_at > $2 OR (l.organisation_id = $3 AND l.max_active = $4
+                AND l.weekly_intake = $5 AND l.paused = $6), false) AS known
+         FROM (SELECT 1) AS one LEFT JOIN service_load l ON l.service_id = $1`,
+      [d.serviceId, d.changedAt, d.organisationId, d.maxActive, d.weeklyIntake, paused],
+    );
+    // Older than what matching holds, or the limits it holds already: nothing to change.
+    if (!check.newer || check.known) return;
     await m.query(
       `INSERT INTO service_load AS s (service_id, organisation_id, max_active, weekly_intake, paused, settings_at)
        VALUES ($1, $2, $3, $4, $5, $6)
@@ -196,7 +217,7 @@ export class ProjectionConsumer {
          settings_at = EXCLUDED.settings_at,
          updated_at = now()
        WHERE s.settings_at <= EXCLUDED.settings_at`,
-      [d.serviceId, d.organisationId, d.maxActive, d.weeklyIntake, d.status === 'paused', d.changedAt],
+      [d.serviceId, d.organisationId, d.maxActive, d.weeklyIntake, paused, d.changedAt],
     );
     // The service's row is locked until commit, and every offer there queues for it.
     commitSoon(m);
