@@ -253,6 +253,11 @@ describe('EventConsumer: inbox, retries and dead letters (real Kafka and Postgre
     // ...and the events between two hot ones still share one.
     for (let seq = 6; seq < 15; seq++) expect(tx.get(seq + 1)).toBe(tx.get(seq));
     expect(new Set(tx.values()).size).toBe(5);
+    // Counted for operators: a row many consumers queue for shows up here.
+    const early = (await register.getSingleMetricAsString('sp_consumer_early_commits_total'))
+      .split('\n')
+      .filter((l) => l.includes(`consumer="it-commit-soon"`));
+    expect(early.map((l) => Number(l.split(' ').pop()))).toEqual([4]);
   });
 
   it('refuses a type with both a handler and a batch handler', () => {

@@ -589,6 +589,7 @@ export class EventConsumer {
     // How many of the chunk's messages, and of its work, this transaction took.
     let taken = chunk.length;
     let claimedWork = work.length;
+    let cutAt: string | undefined;
     try {
       if (work.length) {
         await this.opts.dataSource.transaction(async (manager) => {
@@ -606,6 +607,7 @@ export class EventConsumer {
           handled.length = 0;
           taken = chunk.length;
           claimedWork = work.length;
+          cutAt = undefined;
           // Consecutive events with batch handlers, waiting to be handled together.
           let run: CloudEvent[] = [];
           const handleRun = async () => {
@@ -646,6 +648,7 @@ export class EventConsumer {
             // unclaimed, for the next transaction.
             taken = work[k].at + 1;
             claimedWork = k + 1;
+            cutAt = work[k].event.type;
             const rest = work
               .slice(k + 1)
               .map((w) => w.event.id)
@@ -669,6 +672,7 @@ export class EventConsumer {
     if (claimedWork - processed)
       consumed.inc({ consumer: this.opts.name, topic, result: 'duplicate' }, claimedWork - processed);
     if (ignored) consumed.inc({ consumer: this.opts.name, topic, result: 'ignored' }, ignored);
+    if (cutAt) messagingMetrics.earlyCommits.inc({ consumer: this.opts.name, type: cutAt });
     return taken;
   }
 

@@ -36,6 +36,11 @@ export const messagingMetrics = {
     'Consumers rebuilt after showing no fetch, heartbeat or batch for CONSUMER_STALL_MS',
     ['consumer'],
   ),
+  earlyCommits: counter(
+    'sp_consumer_early_commits_total',
+    'Shared consumer transactions committed after the event whose handler asked to commit soon (it had locked a row others queue for), by that event type',
+    ['consumer', 'type'],
+  ),
   partitionStalls: counter(
     'sp_consumer_partition_stalls_total',
     'Consumers rebuilt because an assigned partition stayed behind, unmoved and without a batch for CONSUMER_PARTITION_STALL_MS',
