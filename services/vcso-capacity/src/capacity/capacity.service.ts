@@ -170,7 +170,12 @@ export class CapacityService {
     }
     svc.updatedAt = now;
     if (mode === 'insert') await manager.insert(VcsoService, svc);
-    else await manager.save(VcsoService, svc);
+    else {
+      // The row is locked and in hand: write it back in one statement (save() would read it again
+      // first, to see what changed).
+      const { id, ...columns } = svc;
+      await manager.update(VcsoService, { id }, columns);
+    }
 
     const updated: CapacityUpdatedV1 = {
       serviceId: svc.id,
