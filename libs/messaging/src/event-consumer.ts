@@ -98,10 +98,11 @@ export interface EventConsumerOptions {
    * partition merely waiting its turn is not stuck: kafkajs fetches again only when every batch of
    * the last fetch is done, so under load a partition can wait a long cycle for a batch already
    * fetched (a rebuild then would throw that work away). A consumer that has not fetched at all for
-   * three times the allowance counts as having fetched without one. Seen in the chaos test after a broker restart, and after a
-   * consumer's own restart with the broker up: the consumer went on fetching and heartbeating, its
-   * other partitions flowed, and one partition stood still, 63 to 170 messages short, for good. A
-   * consumer that pauses partitions on purpose would need this turned off (0); none here does.
+   * three times the allowance counts as having fetched without one. Seen in the chaos test after a
+   * broker restart, and after a consumer's own restart with the broker up: the consumer went on
+   * fetching and heartbeating, its other partitions flowed, and one partition stood still, 63 to 170
+   * messages short, for good. A consumer that pauses partitions on purpose would need this turned off
+   * (0); none here does.
    */
   partitionStallMs?: number;
 }
